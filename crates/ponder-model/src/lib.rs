@@ -1,0 +1,1 @@
+//! Tiny Recursive Models in burn.

@@ -1,0 +1,1 @@
+//! Puzzle formats, encodings, augmentations, voting and scoring.
