@@ -4,6 +4,7 @@
 
 pub mod arc;
 pub mod augment;
+pub mod dataset;
 pub mod encoding;
 pub mod grid;
 mod json;
