@@ -157,9 +157,9 @@ impl Submission {
         let mut problems = Vec::new();
         for (id, task) in tasks {
             match self.tasks.iter().find(|(other, _)| other == id) {
-                None => problems.push(Problem::new(Location::task(id), ProblemKind::MissingSolutions)),
+                None => problems.push(Problem::new(Location::task(id), ProblemKind::NotSubmitted)),
                 Some((_, attempts)) if attempts.len() != task.test.len() => {
-                    let kind = ProblemKind::SolutionCount { tests: task.test.len(), solutions: attempts.len() };
+                    let kind = ProblemKind::AttemptCount { tests: task.test.len(), entries: attempts.len() };
                     problems.push(Problem::new(Location::task(id), kind));
                 }
                 Some(_) => {}

@@ -11,7 +11,9 @@ mod json;
 pub mod kaggle;
 pub mod problem;
 pub mod rng;
+pub mod score;
 pub mod validate;
+pub mod vote;
 
 pub use arc::{Pair, Task, TestPair};
 pub use grid::{Grid, GridError};

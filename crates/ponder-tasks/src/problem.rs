@@ -115,6 +115,10 @@ pub enum ProblemKind {
     UnknownTask,
     #[error("{tests} test inputs, but the solutions file has {solutions} output grids")]
     SolutionCount { tests: usize, solutions: usize },
+    #[error("{tests} test inputs, but the submission has {entries} entries")]
+    AttemptCount { tests: usize, entries: usize },
+    #[error("task is missing from the submission")]
+    NotSubmitted,
 }
 
 /// One problem found in a task file.
