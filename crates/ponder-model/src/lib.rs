@@ -1,1 +1,3 @@
 //! Tiny Recursive Models in burn.
+
+pub mod checkpoint;
