@@ -9,9 +9,11 @@ pub mod encoding;
 pub mod grid;
 mod json;
 pub mod kaggle;
+pub mod maze;
 pub mod problem;
 pub mod rng;
 pub mod score;
+pub mod sudoku;
 pub mod validate;
 pub mod vote;
 
