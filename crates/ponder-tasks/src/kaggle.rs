@@ -15,23 +15,94 @@ use crate::validate::{grid_from_value, task_from_value};
 /// Tasks in file order, each with its id.
 pub type TaskList = Vec<(String, Task)>;
 
-/// Parses and validates a challenges file (or any map from ids to tasks).
-pub fn parse_challenges(text: &str) -> Result<TaskList, Problems> {
-    let entries = parse_entries(text, "an object mapping task ids to tasks").map_err(|p| Problems(vec![p]))?;
-    let mut problems = duplicate_keys(&entries);
-    let mut tasks = Vec::with_capacity(entries.len());
+/// The outcome of checking a challenges file and, when given, its solutions
+/// file: the valid tasks, and every problem of each file.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    pub tasks: TaskList,
+    pub challenge_problems: Vec<Problem>,
+    pub solution_problems: Vec<Problem>,
+}
+
+impl Checked {
+    fn into_result(self) -> Result<TaskList, Problems> {
+        let mut problems = self.challenge_problems;
+        problems.extend(self.solution_problems);
+        if problems.is_empty() { Ok(self.tasks) } else { Err(Problems(problems)) }
+    }
+}
+
+/// Checks a challenges file (or any map from ids to tasks) and, when given,
+/// its solutions file, collecting every problem. Valid tasks are kept even
+/// when others are not. A solutions file only fills tasks whose own entry is
+/// valid and has one output per test input.
+pub fn check_kaggle(challenges: &str, solutions: Option<&str>) -> Checked {
+    let mut checked = Checked::default();
+    let entries = match parse_entries(challenges, "an object mapping task ids to tasks") {
+        Ok(entries) => entries,
+        Err(problem) => {
+            checked.challenge_problems.push(problem);
+            Vec::new()
+        }
+    };
+    checked.challenge_problems.extend(duplicate_keys(&entries));
     for (id, value) in &entries {
         match task_from_value(&Location::task(id), value) {
-            Ok(task) => tasks.push((id.clone(), task)),
-            Err(found) => problems.extend(found),
+            Ok(task) => checked.tasks.push((id.clone(), task)),
+            Err(found) => checked.challenge_problems.extend(found),
         }
     }
-    if problems.is_empty() { Ok(tasks) } else { Err(Problems(problems)) }
+
+    let Some(solutions) = solutions else { return checked };
+    let (outputs, problems) = check_solutions(solutions);
+    checked.solution_problems = problems;
+    for (id, task) in checked.tasks.iter_mut() {
+        let Some((_, grids)) = outputs.iter().find(|(other, _)| other == id) else {
+            // A solution entry that failed validation was reported already.
+            if !checked.solution_problems.iter().any(|problem| problem.location.task.as_ref() == Some(id)) {
+                checked.solution_problems.push(Problem::new(Location::task(id), ProblemKind::MissingSolutions));
+            }
+            continue;
+        };
+        if grids.len() != task.test.len() {
+            let kind = ProblemKind::SolutionCount { tests: task.test.len(), solutions: grids.len() };
+            checked.solution_problems.push(Problem::new(Location::task(id), kind));
+            continue;
+        }
+        for (pair, output) in task.test.iter_mut().zip(grids) {
+            pair.output = Some(output.clone());
+        }
+    }
+    for (id, _) in &outputs {
+        if !entries.iter().any(|(other, _)| other == id) {
+            checked.solution_problems.push(Problem::new(Location::task(id), ProblemKind::UnknownTask));
+        }
+    }
+    checked
+}
+
+/// Parses and validates a challenges file.
+pub fn parse_challenges(text: &str) -> Result<TaskList, Problems> {
+    check_kaggle(text, None).into_result()
+}
+
+/// Parses a challenges file and, when given, its solutions file.
+pub fn parse_kaggle(challenges: &str, solutions: Option<&str>) -> Result<TaskList, Problems> {
+    check_kaggle(challenges, solutions).into_result()
 }
 
 /// Parses a solutions file: for each task id, its test output grids.
 pub fn parse_solutions(text: &str) -> Result<Vec<(String, Vec<Grid>)>, Problems> {
-    let entries = parse_entries(text, "an object mapping task ids to lists of grids").map_err(|p| Problems(vec![p]))?;
+    let (solutions, problems) = check_solutions(text);
+    if problems.is_empty() { Ok(solutions) } else { Err(Problems(problems)) }
+}
+
+/// Validates a solutions file, returning the valid entries and every problem.
+fn check_solutions(text: &str) -> (Vec<(String, Vec<Grid>)>, Vec<Problem>) {
+    let entries = match parse_entries(text, "an object mapping task ids to lists of grids") {
+        Ok(entries) => entries,
+        Err(problem) => return (Vec::new(), vec![problem]),
+    };
     let mut problems = duplicate_keys(&entries);
     let mut solutions = Vec::with_capacity(entries.len());
     for (id, value) in &entries {
@@ -51,7 +122,7 @@ pub fn parse_solutions(text: &str) -> Result<Vec<(String, Vec<Grid>)>, Problems>
             solutions.push((id.clone(), outputs));
         }
     }
-    if problems.is_empty() { Ok(solutions) } else { Err(Problems(problems)) }
+    (solutions, problems)
 }
 
 /// Sets each task's test outputs from the solutions, checking that both files
@@ -78,16 +149,6 @@ pub fn attach_solutions(tasks: &mut TaskList, solutions: &[(String, Vec<Grid>)])
         }
     }
     if problems.is_empty() { Ok(()) } else { Err(Problems(problems)) }
-}
-
-/// Parses a challenges file and, when given, its solutions file.
-pub fn parse_kaggle(challenges: &str, solutions: Option<&str>) -> Result<TaskList, Problems> {
-    let mut tasks = parse_challenges(challenges)?;
-    if let Some(solutions) = solutions {
-        let solutions = parse_solutions(solutions)?;
-        attach_solutions(&mut tasks, &solutions)?;
-    }
-    Ok(tasks)
 }
 
 /// Writes the challenges file of `tasks`: test outputs are left out.

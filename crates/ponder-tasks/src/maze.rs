@@ -45,7 +45,7 @@ impl Cell {
         CHARSET.find(character).map(|index| Self::ALL[index])
     }
 
-    /// Whether a path may pass through the cell.
+    /// Returns whether a path may pass through the cell.
     fn walkable(self) -> bool {
         self != Cell::Wall
     }
@@ -120,8 +120,8 @@ impl Maze {
         (row < SIDE && col < SIDE).then(|| self.cells[row * SIDE + col])
     }
 
-    fn find_one(&self, wanted: Cell) -> Result<usize, usize> {
-        let found: Vec<usize> = (0..CELLS).filter(|&index| self.cells[index] == wanted).collect();
+    fn find_one(&self, target: Cell) -> Result<usize, usize> {
+        let found: Vec<usize> = (0..CELLS).filter(|&index| self.cells[index] == target).collect();
         if found.len() == 1 { Ok(found[0]) } else { Err(found.len()) }
     }
 
@@ -139,7 +139,8 @@ impl Maze {
         distances[goal].ok_or(MazeError::Unreachable)
     }
 
-    /// The label: this maze with one shortest path drawn in `o` (S and G kept).
+    /// Draws one shortest path from S to G in `o` (S and G kept), giving the
+    /// label the official dataset pairs with this maze.
     pub fn solved(&self) -> Result<Maze, MazeError> {
         let (start, goal) = self.endpoints()?;
         let distances = bfs(&self.cells, goal, Cell::walkable);
@@ -220,12 +221,12 @@ fn bfs(cells: &[Cell], source: usize, passable: impl Fn(Cell) -> bool) -> Vec<Op
     distances
 }
 
-/// Generates a hard maze: a random spanning tree of rooms (randomized
-/// depth-first search on the odd rows and columns), with `loops` extra walls
-/// knocked down so that more than one route exists, and S and G placed
-/// farthest apart (the far end of a BFS from a random room, then the far end
-/// from there). Retries until the shortest path has at least `min_length`
-/// steps; returns the maze and that length.
+/// Generates a hard maze with a long shortest path. It carves a random
+/// spanning tree of rooms (randomized depth-first search on the odd rows and
+/// columns) and knocks down `loops` extra walls so that more than one route
+/// exists. S goes to the far end of a BFS from a random room, and G to the
+/// far end of a BFS from S. Retries until the shortest path has at least
+/// `min_length` steps, and returns the maze and that length.
 pub fn generate(rng: &mut Rng, min_length: usize, loops: usize, max_attempts: usize) -> Result<(Maze, usize), MazeError> {
     for _ in 0..max_attempts {
         let mut cells = carve(rng);
@@ -255,7 +256,7 @@ fn room_index(room_row: usize, room_col: usize) -> usize {
 
 fn carve(rng: &mut Rng) -> Vec<Cell> {
     let mut cells = vec![Cell::Wall; CELLS];
-    let mut visited = vec![false; ROOMS * ROOMS];
+    let mut visited = [false; ROOMS * ROOMS];
     let first = (rng.below(ROOMS), rng.below(ROOMS));
     let mut stack = vec![first];
     visited[first.0 * ROOMS + first.1] = true;
@@ -294,8 +295,8 @@ fn knock_down(rng: &mut Rng, cells: &mut [Cell], count: usize) {
     let mut walls: Vec<usize> = (0..CELLS)
         .filter(|&index| {
             let (row, col) = (index / SIDE, index % SIDE);
-            let between_rows = row % 2 == 0 && col % 2 == 1 && row >= 2 && row <= 2 * ROOMS - 2;
-            let between_cols = col % 2 == 0 && row % 2 == 1 && col >= 2 && col <= 2 * ROOMS - 2;
+            let between_rows = row % 2 == 0 && col % 2 == 1 && (2..=2 * ROOMS - 2).contains(&row);
+            let between_cols = col % 2 == 0 && row % 2 == 1 && (2..=2 * ROOMS - 2).contains(&col);
             cells[index] == Cell::Wall && (between_rows || between_cols)
         })
         .collect();

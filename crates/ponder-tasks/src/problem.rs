@@ -12,7 +12,7 @@ pub enum PairKind {
 }
 
 impl PairKind {
-    /// The JSON key of the list that holds pairs of this kind.
+    /// The JSON key of the list that contains pairs of this kind.
     pub fn key(self) -> &'static str {
         match self {
             PairKind::Train => "train",
@@ -21,7 +21,7 @@ impl PairKind {
     }
 }
 
-/// Which grid of a pair.
+/// Role of a grid in its pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GridRole {
     Input,
@@ -82,7 +82,7 @@ impl fmt::Display for Location {
     }
 }
 
-/// What is wrong; the location is kept beside it in [`Problem`].
+/// Kind of problem, without its location (see [`Problem`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProblemKind {
     #[error("invalid JSON at line {line}, column {column} (byte offset {offset}): {message}")]

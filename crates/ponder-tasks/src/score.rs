@@ -11,7 +11,7 @@ use crate::arc::Task;
 use crate::kaggle::Submission;
 use crate::problem::{Location, Problem, ProblemKind, Problems};
 
-/// Which test inputs of one task were right, in test order.
+/// Correctness of each test input of one task, in test order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskOutcome {
     pub id: String,
@@ -27,13 +27,13 @@ impl TaskOutcome {
         self.test_correct.iter().filter(|&&right| right).count() as f64 / self.test_correct.len() as f64
     }
 
-    /// Whether HRM counts the task: every test input right.
+    /// Returns whether HRM counts the task, which needs every test input right.
     pub fn all_right(&self) -> bool {
         !self.test_correct.is_empty() && self.test_correct.iter().all(|&right| right)
     }
 }
 
-/// How a score was computed.
+/// Scoring convention of a score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Convention {
     /// Fractional credit per test input, averaged over tasks.

@@ -216,3 +216,26 @@ fn kaggle_top_level_array() {
     let messages: Vec<String> = parse_solutions("[]").unwrap_err().0.iter().map(ToString::to_string).collect();
     assert_eq!(messages, vec!["file: expected an object mapping task ids to lists of grids, found an array"]);
 }
+
+#[test]
+fn kaggle_check_keeps_valid_tasks() {
+    let text = r#"{"aa":{"train":[{"input":[[1]],"output":[[2]]}],"test":[{"input":[[3]]}]},"bb":{"test":[{"input":[[3]]}]}}"#;
+    let checked = ponder_tasks::kaggle::check_kaggle(text, Some(r#"{"aa":[[[9]]],"bb":[[[1]]]}"#));
+    assert_eq!(checked.tasks.len(), 1);
+    assert_eq!(checked.tasks[0].1.test[0].output.as_ref().map(|g| g.to_rows()), Some(vec![vec![9]]));
+    let messages: Vec<String> = checked.challenge_problems.iter().map(ToString::to_string).collect();
+    assert_eq!(messages, vec!["task bb: missing key `train`"]);
+    assert!(checked.solution_problems.is_empty());
+}
+
+#[test]
+fn bundled_datasets_validate() {
+    use ponder_tasks::dataset::{Dataset, bundled_data_dir, load_dataset};
+    let expected = [(Dataset::Arc1Training, 400, 416), (Dataset::Arc1Evaluation, 400, 419), (Dataset::Arc2Training, 1000, 1076), (Dataset::Arc2Evaluation, 120, 172)];
+    for (dataset, tasks, tests) in expected {
+        let loaded = load_dataset(&bundled_data_dir(), dataset).unwrap();
+        assert_eq!(loaded.len(), tasks, "{dataset}");
+        assert_eq!(loaded.iter().map(|(_, task)| task.test.len()).sum::<usize>(), tests, "{dataset}");
+        assert!(loaded.iter().all(|(_, task)| task.test.iter().all(|pair| pair.output.is_some())), "{dataset}");
+    }
+}

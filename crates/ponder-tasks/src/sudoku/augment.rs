@@ -48,7 +48,7 @@ impl SudokuAugmentation {
     }
 }
 
-/// A line order that permutes the three blocks and the lines inside each.
+/// Draws a line order that permutes the three blocks and the lines inside each.
 fn block_order(rng: &mut Rng) -> [usize; 9] {
     let blocks = rng.permutation(3);
     let mut order = [0; 9];

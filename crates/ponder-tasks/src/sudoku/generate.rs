@@ -5,7 +5,7 @@ use super::solve::{State, count_solutions, propagate, search};
 use super::{Board, CELLS};
 use crate::rng::Rng;
 
-/// What the generated puzzle must look like.
+/// Requested givens and need for search of a generated puzzle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Difficulty {
     /// Number of filled cells, 17 to 80. Below about 22 most attempts fail,

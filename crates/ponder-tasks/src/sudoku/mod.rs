@@ -99,7 +99,7 @@ impl Board {
         Ok(Self(cells))
     }
 
-    /// Every pair of equal digits sharing a row, column or box.
+    /// Lists every pair of equal digits sharing a row, column or box.
     pub fn conflicts(&self) -> Vec<Conflict> {
         let mut conflicts = Vec::new();
         for first in 0..CELLS {
@@ -113,25 +113,25 @@ impl Board {
         conflicts
     }
 
-    /// Whether every cell is filled and no rule is broken.
+    /// Returns whether every cell is filled and no rule is broken.
     pub fn is_solved(&self) -> bool {
         self.givens() == CELLS && self.conflicts().is_empty()
     }
 
-    /// Whether `self` is a full valid grid that keeps every given of `puzzle`.
+    /// Returns whether `self` is a full valid grid that keeps every given of `puzzle`.
     pub fn solves(&self, puzzle: &Board) -> bool {
         self.is_solved() && puzzle.0.iter().zip(&self.0).all(|(&given, &value)| given == 0 || given == value)
     }
 }
 
-/// Whether two distinct cells share a row, column or 3x3 box.
+/// Returns whether two distinct cells share a row, column or 3x3 box.
 pub(crate) fn peers(a: usize, b: usize) -> bool {
     let (ra, ca, rb, cb) = (a / 9, a % 9, b / 9, b % 9);
     a != b && (ra == rb || ca == cb || (ra / 3 == rb / 3 && ca / 3 == cb / 3))
 }
 
 impl fmt::Display for Board {
-    /// The 81-character format with `.` for blanks.
+    /// Writes the 81-character format with `.` for blanks.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text: String = self.0.iter().map(|&value| if value == 0 { '.' } else { char::from(b'0' + value) }).collect();
         f.write_str(&text)

@@ -52,8 +52,8 @@ impl State {
         self.boxes[(r / 3) * 3 + c / 3] &= bit;
     }
 
-    /// The blank cell with the fewest candidates, or `None` when full.
-    fn most_constrained(&self) -> Option<(usize, u16)> {
+    /// Finds the blank cell with the fewest candidates, or `None` when full.
+    fn fewest_candidates(&self) -> Option<(usize, u16)> {
         let mut best: Option<(usize, u16)> = None;
         for index in 0..CELLS {
             if self.cells[index] == 0 {
@@ -70,8 +70,8 @@ impl State {
     }
 }
 
-/// Counts solutions, stopping once `limit` are found. `limit` 2 tells
-/// whether a puzzle has exactly one solution.
+/// Counts solutions, stopping once `limit` are found. With `limit` 2 the
+/// result is 1 exactly when the puzzle has a unique solution.
 pub fn count_solutions(board: &Board, limit: usize) -> usize {
     let Some(mut state) = State::new(board) else { return 0 };
     let mut count = 0;
@@ -79,7 +79,7 @@ pub fn count_solutions(board: &Board, limit: usize) -> usize {
     count
 }
 
-/// The first solution found, trying digits in increasing order.
+/// Solves the board, trying digits in increasing order; `None` if unsolvable.
 pub fn solve(board: &Board) -> Option<Board> {
     let mut state = State::new(board)?;
     let mut count = 0;
@@ -91,7 +91,7 @@ pub fn solve(board: &Board) -> Option<Board> {
 /// Depth-first search; `order` may reorder the candidate digits of a cell,
 /// which the generator uses to draw random full grids.
 pub(crate) fn search(state: &mut State, limit: usize, count: &mut usize, first: &mut Option<Board>, order: &mut dyn FnMut(&mut Vec<u8>)) {
-    let Some((index, candidates)) = state.most_constrained() else {
+    let Some((index, candidates)) = state.fewest_candidates() else {
         *count += 1;
         if first.is_none() {
             *first = Some(Board(state.cells));
@@ -154,7 +154,7 @@ pub fn propagate(board: &Board) -> Option<Board> {
     }
 }
 
-/// The 27 units: rows, columns and boxes, as cell indices.
+/// Lists the 27 units (rows, columns and boxes) as cell indices.
 fn units() -> Vec<[usize; 9]> {
     let mut units = Vec::with_capacity(27);
     for i in 0..9 {
