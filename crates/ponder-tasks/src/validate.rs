@@ -129,6 +129,9 @@ pub fn grid_from_value(location: &Location, value: &Value, problems: &mut Vec<Pr
     // The first row that is a list sets the width that every other row must have.
     let reference = rows.iter().enumerate().find_map(|(row, value)| Some((row, value.as_array()?.len())));
     let width = reference.map(|(_, len)| len);
+    if let Some((reference_row, cols)) = reference.filter(|&(_, cols)| cols > MAX_SIDE) {
+        push(problems, ProblemKind::TooManyColumns { row: reference_row, cols });
+    }
     let mut cells = Vec::with_capacity(rows.len() * width.unwrap_or(0));
     for (row, row_value) in rows.iter().enumerate() {
         let Some(row_cells) = row_value.as_array() else {
@@ -139,15 +142,8 @@ pub fn grid_from_value(location: &Location, value: &Value, problems: &mut Vec<Pr
             push(problems, ProblemKind::EmptyRow { row });
             continue;
         }
-        match width {
-            Some(expected) if row_cells.len() != expected && expected > 0 => {
-                let reference_row = reference.map_or(0, |(row, _)| row);
-                push(problems, ProblemKind::RaggedRow { row, found: row_cells.len(), reference_row, expected });
-            }
-            _ if row_cells.len() > MAX_SIDE => {
-                push(problems, ProblemKind::TooManyColumns { row, cols: row_cells.len() });
-            }
-            _ => {}
+        if let Some((reference_row, expected)) = reference.filter(|&(_, cols)| cols != row_cells.len() && cols > 0) {
+            push(problems, ProblemKind::RaggedRow { row, found: row_cells.len(), reference_row, expected });
         }
         for (col, cell) in row_cells.iter().enumerate() {
             match cell.as_u64() {

@@ -239,3 +239,27 @@ fn bundled_datasets_validate() {
         assert!(loaded.iter().all(|(_, task)| task.test.iter().all(|pair| pair.output.is_some())), "{dataset}");
     }
 }
+
+#[test]
+fn oversized_grid_reported_once_per_axis() {
+    let row = format!("[{}]", vec!["0"; 31].join(","));
+    let grid = format!("[{}]", vec![row.as_str(); 31].join(","));
+    assert_eq!(
+        problems("t", &task_with_input(&grid)),
+        vec![
+            "task t, train pair 0, input grid: grid has 31 rows, the maximum is 30",
+            "task t, train pair 0, input grid: row 0 has 31 cells, the maximum is 30",
+        ]
+    );
+}
+
+#[test]
+fn kaggle_files_round_trip() {
+    use ponder_tasks::kaggle::{write_challenges, write_solutions};
+    let solutions = r#"{"aa":[[[7]],[[8,9]]],"bb":[[[6]]]}"#;
+    let tasks = parse_kaggle(CHALLENGES, Some(solutions)).unwrap();
+    let challenges_text = write_challenges(&tasks);
+    assert!(!challenges_text.contains("output\":[[7]]"));
+    assert_eq!(write_solutions(&tasks), r#"{"aa":[[[7]],[[8,9]]],"bb":[[[6]]]}"#);
+    assert_eq!(parse_kaggle(&challenges_text, Some(&write_solutions(&tasks))), Ok(tasks));
+}
