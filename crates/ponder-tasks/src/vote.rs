@@ -7,6 +7,7 @@
 use crate::augment::{AugmentError, parse_name};
 use crate::encoding::decode_prediction;
 use crate::grid::Grid;
+use crate::kaggle::Attempts;
 
 /// One prediction, already mapped back to the task's own frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,11 +78,11 @@ pub fn passes_at(ranked: &[Ranked], label: &Grid, k: usize) -> bool {
 /// The two attempts to submit: the best two ranked grids, the first repeated
 /// when there is only one. Empty crops are skipped, since a submission
 /// cannot hold an empty grid. Returns `None` when no candidate has a grid.
-pub fn attempts(ranked: &[Ranked]) -> Option<(Grid, Grid)> {
+pub fn attempts(ranked: &[Ranked]) -> Option<Attempts> {
     let mut grids = ranked.iter().filter_map(|entry| entry.grid.clone());
-    let first = grids.next()?;
-    let second = grids.next().unwrap_or_else(|| first.clone());
-    Some((first, second))
+    let attempt_1 = grids.next()?;
+    let attempt_2 = grids.next().unwrap_or_else(|| attempt_1.clone());
+    Some(Attempts { attempt_1, attempt_2 })
 }
 
 #[cfg(test)]
@@ -118,7 +119,7 @@ mod tests {
         assert!(passes_at(&ranked, &grid(&[&[2]]), 2));
         assert!(!passes_at(&ranked, &grid(&[&[2]]), 1));
         assert!(!passes_at(&ranked, &grid(&[&[4]]), 2));
-        assert_eq!(attempts(&ranked), Some((grid(&[&[3]]), grid(&[&[2]]))));
+        assert_eq!(attempts(&ranked), Some(Attempts { attempt_1: grid(&[&[3]]), attempt_2: grid(&[&[2]]) }));
     }
 
     #[test]
@@ -133,7 +134,7 @@ mod tests {
         let ranked = rank(&[empty.clone(), empty, candidate(&[&[7]], 0.0)]);
         assert_eq!(ranked[0].grid, None);
         assert_eq!(ranked[0].votes, 2);
-        assert_eq!(attempts(&ranked), Some((grid(&[&[7]]), grid(&[&[7]]))));
+        assert_eq!(attempts(&ranked), Some(Attempts { attempt_1: grid(&[&[7]]), attempt_2: grid(&[&[7]]) }));
         assert_eq!(attempts(&rank(&[Candidate { grid: None, q_halt_logit: 0.0 }])), None);
     }
 
