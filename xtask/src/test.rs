@@ -1,0 +1,59 @@
+//! `cargo xtask test`: every test, in the order that fails fastest.
+//!
+//! 1. native tests of all crates (CPU, and wgpu on the machine's Vulkan driver);
+//! 2. wasm tests in headless Chromium through wasm-bindgen-test-runner
+//!    (WebGPU on SwiftShader, and the CPU fallback);
+//! 3. the web app built by Trunk as `serve` builds it, driven by Playwright.
+
+use std::process::Command;
+
+use crate::process;
+use crate::root;
+use crate::setup;
+use crate::toolchain::WasmToolchain;
+use crate::web;
+
+/// Crates with wasm-bindgen tests that run in the browser.
+const BROWSER_TEST_CRATES: [&str; 1] = ["ponder-web"];
+/// Seconds a browser test may take before wasm-bindgen-test-runner gives up.
+const BROWSER_TEST_TIMEOUT_S: &str = "900";
+
+pub fn run() -> Result<(), String> {
+    let toolchain = setup::run()?;
+    let root = root();
+
+    println!("\n== native tests ==");
+    process::run(Command::new("cargo").current_dir(&root).arg("test"))?;
+
+    println!("\n== wasm tests in headless Chromium ==");
+    for krate in BROWSER_TEST_CRATES {
+        process::run(&mut browser_tests(&toolchain, krate))?;
+    }
+
+    println!("\n== web app in headless Chromium (Playwright) ==");
+    web::build(&toolchain)?;
+    process::run(
+        Command::new("node")
+            .current_dir(&root)
+            .env("PONDER_DIST", root.join("dist"))
+            .args(["--test", "--test-reporter=spec"])
+            .arg(root.join("tests").join("e2e")),
+    )?;
+
+    println!("\nall tests passed");
+    Ok(())
+}
+
+/// `cargo test --target wasm32-unknown-unknown` for one crate, run by
+/// wasm-bindgen-test-runner in Chromium with the flags in the crate's
+/// webdriver.json.
+fn browser_tests(toolchain: &WasmToolchain, krate: &str) -> Command {
+    let mut command = toolchain.cargo();
+    command
+        .current_dir(root())
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_TEST_TIMEOUT_S)
+        .args(["test", "--package", krate, "--target", "wasm32-unknown-unknown"]);
+    command
+}
