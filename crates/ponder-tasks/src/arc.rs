@@ -52,8 +52,9 @@ impl Task {
         train.chain(test)
     }
 
-    /// One line for `ponder check`: pairs, test inputs and the range of grid
-    /// sizes.
+    /// Summarizes the task in one line for `ponder check`: pairs, test inputs,
+    /// and grid sizes from the fewest rows x fewest columns to the most rows x
+    /// most columns (the two ends may come from different grids).
     pub fn summary(&self) -> String {
         let known = self.test.iter().filter(|pair| pair.output.is_some()).count();
         let (mut min_rows, mut min_cols, mut max_rows, mut max_cols) = (usize::MAX, usize::MAX, 0, 0);

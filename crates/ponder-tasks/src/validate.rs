@@ -39,9 +39,8 @@ pub fn task_from_value(location: &Location, value: &Value) -> Result<Task, Vec<P
         return Err(vec![Problem::new(location.clone(), kind)]);
     };
 
+    // Train problems come before test problems, in the order of the file.
     let train = pair_list(location, object.get("train"), PairKind::Train, &mut problems);
-    let test = pair_list(location, object.get("test"), PairKind::Test, &mut problems);
-
     let mut train_pairs = Vec::new();
     for (index, pair) in train.iter().enumerate() {
         let pair_location = location.pair(PairKind::Train, index);
@@ -51,6 +50,7 @@ pub fn task_from_value(location: &Location, value: &Value) -> Result<Task, Vec<P
         }
     }
 
+    let test = pair_list(location, object.get("test"), PairKind::Test, &mut problems);
     let mut test_pairs = Vec::new();
     for (index, pair) in test.iter().enumerate() {
         let pair_location = location.pair(PairKind::Test, index);
