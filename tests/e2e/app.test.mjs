@@ -274,6 +274,15 @@ test("unknown task link shows a message", async () => {
     await waitForTask(page);
     assert.equal(await message(page, "browser-message"), 'Task "nothere0" not found in arc-agi-1/training.');
     await screenshot(page, "unknown-task");
+
+    await page.goto(server.url + "?dataset=arc-agi-3/training&task=007bbfb7");
+    await waitForTask(page);
+    assert.equal(
+      await message(page, "browser-message"),
+      'Dataset "arc-agi-3/training" not found; the bundled datasets are ' +
+        "arc-agi-1/training, arc-agi-1/evaluation, arc-agi-2/training, arc-agi-2/evaluation.",
+    );
+    assert.equal(await page.inputValue("#dataset"), "arc-agi-1/training");
   } finally {
     await context.close();
   }
@@ -558,6 +567,18 @@ test("solve interface reads the task", async () => {
     assert.deepEqual(seen.task, { id: TASK_ID, ...expected });
     assert.equal(seen.testIndex, 0);
     assert.equal(seen.rejected, "setEditorGrid: expected 1 to 30 rows of equal length 1 to 30, holding integers 0-9.");
+
+    // Listeners hear about every task opened afterwards.
+    await page.evaluate(async () => {
+      const app = await import("./js/app.js");
+      const log = [];
+      Object.assign(window, { taskLog: log });
+      app.onTaskChange((task, testIndex) => log.push(`${task.id}#${testIndex}`));
+    });
+    await page.click('#task-list button[data-task="00d62c1b"]');
+    await page.waitForFunction(() => document.getElementById("task-heading")?.textContent?.includes("00d62c1b"));
+    assert.deepEqual(await page.evaluate(() => /** @type {any} */ (window).taskLog), ["00d62c1b#0"]);
+    await screenshot(page, "solve-interface");
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
@@ -695,6 +716,29 @@ test("reload keeps task and edits", async () => {
     await page.goto(server.url + TASK_LINK);
     await waitForTask(page);
     assert.deepEqual(await readOutput(page), edited);
+
+    // Each test input keeps its own grid, and the open one is restored.
+    const twoTests = { train: [{ input: [[1]], output: [[2]] }], test: [{ input: [[3]] }, { input: [[6, 6]] }] };
+    await page.fill("#paste", JSON.stringify(twoTests));
+    await page.click("#load-paste");
+    await page.click("#next-test");
+    await page.click("#copy-input");
+    await page.reload();
+    await waitForTask(page);
+    assert.equal(await page.textContent("#test-position"), "2 of 2");
+    assert.deepEqual(await readOutput(page), [[6, 6]]);
+    await page.click("#previous-test");
+    assert.deepEqual(await readOutput(page), [
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+
+    // Grids that were only looked at are not stored.
+    const keys = await page.evaluate(() => Object.keys(JSON.parse(localStorage.getItem("ponder.app.v1") ?? "{}").grids));
+    const withoutHashes = keys.map((key) => key.replace(/:[0-9a-f]{8}#/, ":HASH#"));
+    assert.deepEqual(withoutHashes, ["arc-agi-1/training/007bbfb7#0", "pasted:pasted:HASH#0", "pasted:pasted:HASH#1"]);
+    assert.notEqual(keys[1].slice(0, -2), keys[2].slice(0, -2));
     await screenshot(page, "reload");
     assert.deepEqual(errors, []);
     assert.deepEqual(warnings, []);
@@ -721,6 +765,7 @@ test("corrupt storage is ignored with a warning", async () => {
     assert.equal(await page.textContent("#task-heading"), "Task 007bbfb7 · ARC-AGI-1 training");
     assert.ok(warnings.some((w) => w.startsWith("Ponder: ignoring the saved editor grid x#0")));
     assert.ok(warnings.some((w) => w.startsWith("Ponder: ignoring the saved current task")));
+    await screenshot(page, "corrupt-storage");
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -112,7 +112,6 @@ export async function startApp(validator) {
   const id = params.get("task");
   let linkProblem = null;
   if (dataset && id && state.index) {
-    state.browser.dataset = dataset;
     if (await openBundled(dataset, id)) return;
     linkProblem = state.messages.browser;
   }
@@ -575,8 +574,10 @@ function update(options = {}) {
   render(state, editor);
   if (options.persist === false) return;
   if (state.task && state.source) state.saved.current = { source: state.source, task: state.task, testIndex: state.testIndex };
-  if (editor && state.taskKey !== null && state.saved.grids[editorKey(state.taskKey, state.testIndex)] !== editor.grid) {
-    putGrid(state.saved, editorKey(state.taskKey, state.testIndex), editor.grid);
+  // Only edited grids are saved, so browsing many tasks evicts no one's work.
+  const key = state.taskKey === null ? null : editorKey(state.taskKey, state.testIndex);
+  if (editor && key !== null && state.saved.grids[key] !== editor.grid && (editor.history.canUndo || key in state.saved.grids)) {
+    putGrid(state.saved, key, editor.grid);
   }
   writeSaved(localStorage, state.saved);
 }

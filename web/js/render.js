@@ -54,13 +54,29 @@ export function drawGrid(element, grid, options) {
     for (let c = 0; c < columns; c++) {
       const div = children[r * columns + c];
       const symbol = grid[r][c];
-      const selected = options.selection ? rectContains(options.selection, r, c) : false;
       const cursor = options.cursor?.row === r && options.cursor?.column === c;
-      div.className = `cell symbol-${symbol}${selected ? " selected" : ""}${cursor ? " cursor" : ""}`;
+      div.className = `cell symbol-${symbol}${selectionClasses(options.selection, r, c)}${cursor ? " cursor" : ""}`;
       div.dataset.symbol = String(symbol);
       div.textContent = options.numbers ? String(symbol) : "";
     }
   }
+}
+
+/**
+ * Returns the classes that mark a selected cell and the selection's edges it lies on,
+ * so the stylesheet can outline the rectangle rather than each cell.
+ * @param {Rect | null | undefined} rect
+ * @param {number} row
+ * @param {number} column
+ */
+function selectionClasses(rect, row, column) {
+  if (!rect || !rectContains(rect, row, column)) return "";
+  let classes = " selected";
+  if (row === rect.top) classes += " edge-top";
+  if (row === rect.bottom) classes += " edge-bottom";
+  if (column === rect.left) classes += " edge-left";
+  if (column === rect.right) classes += " edge-right";
+  return classes;
 }
 
 /**
