@@ -10,6 +10,7 @@ pub mod block;
 pub mod checkpoint;
 pub mod config;
 pub mod embeddings;
+pub mod init;
 pub mod load;
 pub mod rms_norm;
 pub mod rotary;
@@ -17,6 +18,7 @@ pub mod swiglu;
 pub mod trm;
 
 pub use act::{ActCarry, ActOutput, Halting};
+pub use init::initial_weights;
 pub use config::{ConfigError, DatasetShape, ForwardDtype, PosEncodings, TrmConfig};
 pub use load::{KeyReport, LoadError, ShapeMismatch};
 pub use trm::{InnerCarry, Trm, TrmBatch, TrmOutput};
