@@ -6,6 +6,7 @@ import { startApp } from "./js/app.js";
 import { bindControls } from "./js/controls.js";
 import { checkDevice } from "./js/device.js";
 import { bindKeys } from "./js/keys.js";
+import { startSolvePanel } from "./js/solve/panel.js";
 
 /** Resolves to the wasm-bindgen exports once Trunk has instantiated the module. */
 function wasmBindings() {
@@ -21,12 +22,23 @@ function wasmBindings() {
   });
 }
 
+/**
+ * The solver's backend from the page's `?backend=` parameter (`webgpu`, `cpu`
+ * or `auto`); `auto` when it is absent or unknown.
+ * @returns {"webgpu" | "cpu" | "auto"}
+ */
+function requestedBackend() {
+  const value = new URLSearchParams(location.search).get("backend");
+  return value === "webgpu" || value === "cpu" ? value : "auto";
+}
+
 async function main() {
   bindControls();
   bindKeys();
   const bindings = await wasmBindings();
   checkDevice(bindings);
   await startApp(bindings);
+  startSolvePanel({ backend: requestedBackend() });
 }
 
 main();

@@ -18,10 +18,31 @@ function element(id) {
   return found;
 }
 
+/**
+ * Describes the browser's WebGPU adapter from `GPUAdapter.info` (vendor,
+ * architecture, description), which the wasm side cannot see, after `base`,
+ * the adapter as wgpu reports it.
+ * @param {string} base
+ * @returns {Promise<string>}
+ */
+export async function describeWebGpuAdapter(base) {
+  try {
+    const gpu = /** @type {any} */ (navigator).gpu;
+    const adapter = gpu ? await gpu.requestAdapter() : null;
+    const info = adapter?.info;
+    if (!info) return base;
+    const details = [info.vendor, info.architecture, info.description].filter((part) => part).join(" ");
+    return details ? `${details} (${base})` : base;
+  } catch {
+    return base;
+  }
+}
+
 /** @param {SmokeReport} report */
-function showReport(report) {
+async function showReport(report) {
   element("backend").textContent = report.backend;
-  element("adapter").textContent = report.adapter;
+  element("adapter").textContent =
+    report.backend === "webgpu" ? await describeWebGpuAdapter(report.adapter) : report.adapter;
   element("values").textContent = JSON.stringify([report.values.slice(0, 2), report.values.slice(2, 4)]);
   const notice = element("notice");
   notice.hidden = report.fallbackReason === null;
@@ -47,7 +68,7 @@ function showError(error) {
  */
 export async function checkDevice(bindings) {
   try {
-    showReport(await bindings.smokeTest("auto"));
+    await showReport(await bindings.smokeTest("auto"));
   } catch (error) {
     showError(error);
   }

@@ -90,7 +90,7 @@ pub async fn acquire(request: BackendRequest) -> Result<BackendChoice, BackendEr
                 adapter,
                 fallback_reason: None,
             }),
-            Err(reason) => Ok(cpu_choice(Some(reason))),
+            Err(reason) => Ok(cpu_choice(Some(BackendError::WebGpuUnavailable(reason).to_string()))),
         },
     }
 }
@@ -121,10 +121,14 @@ async fn wgpu_device() -> Result<(Device, String), String> {
     result
 }
 
+/// Names the adapter as "name, driver (API)". Browsers withhold the name and
+/// driver from WebGPU pages, so there it is only the API; the page adds the
+/// vendor and architecture that `GPUAdapter.info` reports.
 fn describe_adapter(info: &burn::tensor::wgpu::wgpu::AdapterInfo) -> String {
-    let mut parts = vec![info.name.clone()];
-    if !info.driver.is_empty() {
-        parts.push(info.driver.clone());
+    let parts: Vec<&str> = [info.name.as_str(), info.driver.as_str()].into_iter().filter(|part| !part.is_empty()).collect();
+    if parts.is_empty() {
+        format!("{:?}", info.backend)
+    } else {
+        format!("{} ({:?})", parts.join(", "), info.backend)
     }
-    format!("{} ({:?})", parts.join(", "), info.backend)
 }

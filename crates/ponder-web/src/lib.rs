@@ -6,9 +6,14 @@
 
 mod backend;
 mod smoke;
+pub mod solve;
+mod solver;
+mod tasks;
 
 pub use backend::{Backend, BackendChoice, BackendError, BackendRequest, acquire};
 pub use smoke::{SmokeReport, smoke_matmul};
+pub use solver::{DEFAULT_MODEL_SEED, Solver};
+pub use tasks::parse_task;
 
 use wasm_bindgen::prelude::*;
 
@@ -28,3 +33,28 @@ pub async fn smoke_test(backend: &str) -> Result<JsValue, JsError> {
     let report = smoke_matmul(&choice).await.map_err(|e| JsError::new(&e.to_string()))?;
     serde_wasm_bindgen::to_value(&report).map_err(|e| JsError::new(&e.to_string()))
 }
+
+/// Yields to the browser's event loop (a zero-delay timer), so that messages
+/// queued during a long computation, such as a cancel, are handled.
+#[cfg(target_arch = "wasm32")]
+pub async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let global = js_sys::global();
+        let set_timeout = js_sys::Reflect::get(&global, &JsValue::from_str("setTimeout"))
+            .ok()
+            .and_then(|value| value.dyn_into::<js_sys::Function>().ok());
+        match set_timeout {
+            Some(set_timeout) => {
+                let _ = set_timeout.call2(&global, &resolve, &JsValue::from(0));
+            }
+            None => {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Natively there is no event loop to yield to.
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn yield_now() {}

@@ -45,3 +45,33 @@ async fn unknown_backend_rejects_with_message() {
         Some("unknown backend `metal`: expected `webgpu`, `cpu` or `auto`")
     );
 }
+
+#[wasm_bindgen_test]
+fn parse_task_returns_grids() {
+    let task = ponder_web::parse_task("tiny", r#"{"train": [{"input": [[1, 2]], "output": [[2, 1]]}], "test": [{"input": [[3, 4]]}]}"#)
+        .expect("a valid task");
+
+    let train = js_sys::Array::from(&field(&task, "train"));
+    let first_output = field(&train.get(0), "output");
+    assert_eq!(js_sys::JSON::stringify(&first_output).unwrap().as_string().as_deref(), Some("[[2,1]]"));
+    let test = js_sys::Array::from(&field(&task, "test"));
+    assert_eq!(test.length(), 1);
+    assert!(field(&test.get(0), "output").is_undefined());
+}
+
+#[wasm_bindgen_test]
+fn parse_task_lists_every_problem() {
+    let error = ponder_web::parse_task("bad", r#"{"train": [{"input": [[1, 10]], "output": [[1], [2, 3]]}]}"#).unwrap_err();
+
+    let problems = js_sys::Array::from(&field(&error, "problems"));
+    let lines: Vec<String> = problems.iter().map(|line| line.as_string().unwrap()).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "task bad, train pair 0, input grid: row 0, column 1: cell is 10, expected an integer from 0 to 9",
+            "task bad, train pair 0, output grid: row 1 has 2 cells, but row 0 has 1",
+            "task bad: missing key `test`",
+        ]
+    );
+    assert_eq!(field(&error, "message").as_string(), Some(lines.join("\n")));
+}

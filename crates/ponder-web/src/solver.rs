@@ -1,0 +1,236 @@
+//! The `Solver` class that JavaScript uses: a backend, a model, and
+//! `solve()` with per-step progress and cancellation.
+
+use std::cell::RefCell;
+use std::ops::ControlFlow;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use ponder_model::checkpoint::{HostTensor, StateDict};
+use ponder_model::{Trm, TrmConfig, initial_weights};
+use ponder_tasks::Task;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::backend::{BackendChoice, BackendRequest, acquire};
+use crate::solve::{SolveOptions, solve};
+
+/// Seed of the embedded default model's weights.
+pub const DEFAULT_MODEL_SEED: u64 = 0;
+const PUZZLE_EMB_KEY: &str = "puzzle_emb.weights";
+
+/// What the page shows about the loaded model.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelInfo {
+    pub name: String,
+    pub family: &'static str,
+    /// False for the embedded default, whose weights are random.
+    pub trained: bool,
+    pub parameters: usize,
+    pub hidden_size: usize,
+    pub h_cycles: usize,
+    pub l_cycles: usize,
+    pub halt_max_steps: usize,
+}
+
+/// A model ready to run on the solver's device.
+pub struct LoadedModel {
+    pub trm: Trm,
+    pub config: TrmConfig,
+}
+
+/// The options object of `solve()`, every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SolveOptionsInput {
+    augmentations: Option<usize>,
+    steps: Option<usize>,
+    early_halting: Option<bool>,
+    batch_size: Option<usize>,
+    seed: Option<u64>,
+    puzzle_identifier: Option<usize>,
+}
+
+struct SolverState {
+    choice: BackendChoice,
+    model: Option<Rc<LoadedModel>>,
+}
+
+/// A TRM solver on one backend. Create it with `await Solver.create("auto")`.
+#[wasm_bindgen]
+pub struct Solver {
+    state: Rc<RefCell<SolverState>>,
+}
+
+#[wasm_bindgen]
+impl Solver {
+    /// Resolves to a solver on `"webgpu"`, `"cpu"` or `"auto"` (WebGPU when it
+    /// initialises, else the CPU; `fallbackReason` then says why).
+    pub async fn create(backend: String) -> Result<Solver, JsError> {
+        let request: BackendRequest = backend.parse().map_err(to_js_error)?;
+        let choice = acquire(request).await.map_err(to_js_error)?;
+        Ok(Solver { state: Rc::new(RefCell::new(SolverState { choice, model: None })) })
+    }
+
+    /// `"webgpu"` or `"cpu"`.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.state.borrow().choice.backend.to_string()
+    }
+
+    /// The GPU adapter's description, or `"CPU (burn Flex)"`.
+    #[wasm_bindgen(getter)]
+    pub fn adapter(&self) -> String {
+        self.state.borrow().choice.adapter.clone()
+    }
+
+    /// Why `"auto"` fell back to the CPU, or `undefined`.
+    #[wasm_bindgen(getter, js_name = fallbackReason)]
+    pub fn fallback_reason(&self) -> Option<String> {
+        self.state.borrow().choice.fallback_reason.clone()
+    }
+
+    /// Loads the embedded default: the ARC-AGI-1 shape with untrained weights
+    /// from a fixed seed. Returns the model's description.
+    #[wasm_bindgen(js_name = loadDefaultModel)]
+    pub fn load_default_model(&self) -> Result<JsValue, JsError> {
+        let config = TrmConfig::arc_agi_1(1);
+        let weights = initial_weights(&config, DEFAULT_MODEL_SEED);
+        let name = format!("untrained TRM, ARC-AGI-1 shape, seed {DEFAULT_MODEL_SEED}");
+        self.install(config, &weights, name, false)
+    }
+
+    /// Loads a model from its config (JSON with the official field names) and
+    /// weights (`.safetensors` or PyTorch `.pt` bytes). `meanRow`, optional,
+    /// is the `mean.safetensors` that `ponder convert` writes; it fills the
+    /// puzzle-embedding row used for tasks the checkpoint has no row for.
+    #[wasm_bindgen(js_name = loadModel)]
+    pub fn load_model(
+        &self,
+        config_json: &str,
+        weights: &[u8],
+        file_name: &str,
+        mean_row: Option<Vec<u8>>,
+    ) -> Result<JsValue, JsError> {
+        let mut config = TrmConfig::from_json_str(config_json).map_err(|error| JsError::new(&format!("invalid model config: {error}")))?;
+        let mut state_dict = StateDict::from_bytes(weights, file_name).map_err(to_js_error)?;
+        prepare_puzzle_embedding(&mut config, &mut state_dict, mean_row.as_deref())?;
+        self.install(config, &state_dict, file_name.to_string(), true)
+    }
+
+    /// Solves test input `testIndex` of a task given as single-task JSON.
+    /// Calls `onStep(report)` after every ACT step and resolves to
+    /// `{ attempts, tally, stepsUsed }`. Rejects with "solving was cancelled"
+    /// within one step after `signal` aborts.
+    pub fn solve(
+        &self,
+        task_json: String,
+        test_index: usize,
+        options: JsValue,
+        on_step: Option<Function>,
+        signal: Option<web_sys::AbortSignal>,
+    ) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let task = Task::from_json("task", &task_json).map_err(|problems| JsValue::from(JsError::new(&problems.to_string())))?;
+            let options = parse_options(options).map_err(JsValue::from)?;
+            let (model, device) = {
+                let state = state.borrow();
+                let model = state
+                    .model
+                    .clone()
+                    .ok_or_else(|| JsValue::from(JsError::new("no model is loaded: call loadDefaultModel() or loadModel() first")))?;
+                (model, state.choice.device.clone())
+            };
+
+            let mut callback_error = None;
+            let is_cancelled = || signal.as_ref().is_some_and(|signal| signal.aborted());
+            let on_report = |report: &crate::solve::StepReport| {
+                if let Some(on_step) = &on_step {
+                    let value = serde_wasm_bindgen::to_value(report).unwrap_or(JsValue::NULL);
+                    if let Err(error) = on_step.call1(&JsValue::NULL, &value) {
+                        callback_error = Some(error);
+                        return ControlFlow::Break(());
+                    }
+                }
+                ControlFlow::Continue(())
+            };
+            let result = solve(&model.trm, &model.config, &device, &task, test_index, &options, on_report, is_cancelled).await;
+
+            if let Some(error) = callback_error {
+                return Err(error);
+            }
+            let result = result.map_err(|error| JsValue::from(to_js_error(error)))?;
+            serde_wasm_bindgen::to_value(&result).map_err(|error| JsValue::from(JsError::new(&error.to_string())))
+        })
+    }
+}
+
+impl Solver {
+    fn install(&self, config: TrmConfig, weights: &StateDict, name: String, trained: bool) -> Result<JsValue, JsError> {
+        let device = self.state.borrow().choice.device.clone();
+        let trm = Trm::load(&config, weights, &device).map_err(to_js_error)?;
+        let info = ModelInfo {
+            name,
+            family: "TRM",
+            trained,
+            parameters: weights.iter().filter(|(key, _)| *key != PUZZLE_EMB_KEY).map(|(_, tensor)| tensor.shape().iter().product::<usize>()).sum(),
+            hidden_size: config.hidden_size,
+            h_cycles: config.H_cycles,
+            l_cycles: config.L_cycles,
+            halt_max_steps: config.halt_max_steps,
+        };
+        let value = serde_wasm_bindgen::to_value(&info).map_err(to_js_error)?;
+        self.state.borrow_mut().model = Some(Rc::new(LoadedModel { trm, config }));
+        Ok(value)
+    }
+}
+
+/// A network written by `ponder convert` has no puzzle-embedding table; the
+/// solver uses only row 0, so the table becomes that one row: the mean row
+/// when given, zeros otherwise.
+fn prepare_puzzle_embedding(config: &mut TrmConfig, state_dict: &mut StateDict, mean_row: Option<&[u8]>) -> Result<(), JsError> {
+    if config.puzzle_emb_ndim == 0 || state_dict.contains_key(PUZZLE_EMB_KEY) {
+        return Ok(());
+    }
+    let row = match mean_row {
+        Some(bytes) => ponder_model::checkpoint::read_mean_row(bytes, "mean.safetensors").map_err(to_js_error)?,
+        None => vec![0.0; config.puzzle_emb_ndim],
+    };
+    if row.len() != config.puzzle_emb_ndim {
+        return Err(JsError::new(&format!(
+            "the mean row has {} values, but the config's puzzle_emb_ndim is {}",
+            row.len(),
+            config.puzzle_emb_ndim
+        )));
+    }
+    config.num_puzzle_identifiers = 1;
+    let table = HostTensor::from_f32(vec![1, row.len()], row).map_err(to_js_error)?;
+    state_dict.insert(PUZZLE_EMB_KEY, table);
+    Ok(())
+}
+
+fn parse_options(options: JsValue) -> Result<SolveOptions, JsError> {
+    let input: SolveOptionsInput = if options.is_undefined() || options.is_null() {
+        SolveOptionsInput::default()
+    } else {
+        serde_wasm_bindgen::from_value(options).map_err(|error| JsError::new(&format!("invalid solve options: {error}")))?
+    };
+    let defaults = SolveOptions::default();
+    let options = SolveOptions {
+        augmentations: input.augmentations.unwrap_or(defaults.augmentations),
+        steps: input.steps.unwrap_or(defaults.steps),
+        early_halting: input.early_halting.unwrap_or(defaults.early_halting),
+        batch_size: input.batch_size.unwrap_or(defaults.batch_size),
+        seed: input.seed.unwrap_or(defaults.seed),
+        puzzle_identifier: input.puzzle_identifier.unwrap_or(defaults.puzzle_identifier),
+    };
+    options.validate().map_err(to_js_error)?;
+    Ok(options)
+}
+
+fn to_js_error(error: impl std::fmt::Display) -> JsError {
+    JsError::new(&error.to_string())
+}

@@ -1,0 +1,123 @@
+// @ts-check
+// The page's side of the solver worker: each request gets an id and a
+// promise; step reports of a running solve go to its callback.
+
+/**
+ * @typedef {object} BackendInfo
+ * @property {"webgpu" | "cpu"} backend
+ * @property {string} adapter
+ * @property {string | null} fallbackReason why "auto" fell back to the CPU
+ *
+ * @typedef {object} ModelInfo
+ * @property {string} name
+ * @property {string} family
+ * @property {boolean} trained false for the embedded default, whose weights are random
+ * @property {number} parameters
+ * @property {number} haltMaxSteps
+ *
+ * @typedef {object} Prediction
+ * @property {number} augmentation
+ * @property {number[][] | null} grid the prediction in the task's frame, null when it crops to nothing
+ * @property {number} qHalt sigmoid of the q_halt logit
+ * @property {boolean} halted
+ *
+ * @typedef {object} StepReport
+ * @property {number} step
+ * @property {number} steps
+ * @property {number} firstAugmentation
+ * @property {number} augmentations
+ * @property {number} progress 0 to 1 over all augmentations and steps
+ * @property {Prediction[]} predictions
+ *
+ * @typedef {object} SolveResult
+ * @property {[number[][], number[][]] | null} attempts
+ * @property {{ grid: number[][] | null, votes: number, meanConfidence: number }[]} tally
+ * @property {number[]} stepsUsed
+ */
+
+export class SolverClient {
+  /** @type {Worker} */
+  #worker;
+  #nextId = 1;
+  /** @type {Map<number, { resolve: (value: any) => void, reject: (error: Error) => void, onStep?: (report: StepReport) => void }>} */
+  #pending = new Map();
+
+  constructor() {
+    this.#worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "ponder-solver" });
+    this.#worker.addEventListener("message", (event) => this.#receive(event.data));
+    this.#worker.addEventListener("error", (event) => {
+      const error = new Error(`the solver worker failed: ${event.message || "unknown error"}`);
+      for (const pending of this.#pending.values()) pending.reject(error);
+      this.#pending.clear();
+    });
+  }
+
+  /**
+   * @param {"webgpu" | "cpu" | "auto"} backend
+   * @returns {Promise<BackendInfo>}
+   */
+  init(backend) {
+    return this.#request({ type: "init", backend });
+  }
+
+  /** @returns {Promise<ModelInfo>} */
+  loadDefaultModel() {
+    return this.#request({ type: "load-default" });
+  }
+
+  /**
+   * @param {string} config the model's config as JSON
+   * @param {ArrayBuffer} weights `.safetensors` or `.pt` bytes
+   * @param {string} fileName
+   * @param {ArrayBuffer} [meanRow] `mean.safetensors` from `ponder convert`
+   * @returns {Promise<ModelInfo>}
+   */
+  loadModel(config, weights, fileName, meanRow) {
+    return this.#request({ type: "load-model", config, weights, fileName, meanRow }, [weights]);
+  }
+
+  /**
+   * Solves one test input. Aborting `signal` rejects the promise with
+   * "solving was cancelled" after the current ACT step.
+   * @param {string} taskJson
+   * @param {number} testIndex
+   * @param {{ augmentations?: number, steps?: number, earlyHalting?: boolean, batchSize?: number, seed?: number }} options
+   * @param {(report: StepReport) => void} onStep
+   * @param {AbortSignal} [signal]
+   * @returns {Promise<SolveResult>}
+   */
+  solve(taskJson, testIndex, options, onStep, signal) {
+    const id = this.#nextId;
+    const promise = this.#request({ type: "solve", task: taskJson, testIndex, options }, [], onStep);
+    signal?.addEventListener("abort", () => this.#worker.postMessage({ type: "cancel", id: 0, solveId: id }), {
+      once: true,
+    });
+    return promise;
+  }
+
+  /**
+   * @param {Record<string, unknown>} message
+   * @param {Transferable[]} [transfer]
+   * @param {(report: StepReport) => void} [onStep]
+   */
+  #request(message, transfer = [], onStep) {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, onStep });
+      this.#worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  /** @param {any} message */
+  #receive(message) {
+    const pending = this.#pending.get(message.id);
+    if (!pending) return;
+    if (message.type === "step") {
+      pending.onStep?.(message.report);
+      return;
+    }
+    this.#pending.delete(message.id);
+    if (message.type === "result") pending.resolve(message.result);
+    else pending.reject(new Error(message.message));
+  }
+}

@@ -1,0 +1,71 @@
+// @ts-check
+// The solver's Web Worker: owns the wasm module's Solver, so that loading a
+// model and running ACT steps never block the page. Messages in and out are
+// described in client.js.
+
+import init, { Solver } from "../../ponder-web.js";
+
+/** @type {Solver | null} */
+let solver = null;
+/** @type {Map<number, AbortController>} */
+const running = new Map();
+
+/** @param {unknown} error */
+function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** @param {any} request */
+async function handle(request) {
+  switch (request.type) {
+    case "init": {
+      await init();
+      solver = await Solver.create(request.backend);
+      return { backend: solver.backend, adapter: solver.adapter, fallbackReason: solver.fallbackReason ?? null };
+    }
+    case "load-default":
+      return requireSolver().loadDefaultModel();
+    case "load-model":
+      return requireSolver().loadModel(
+        request.config,
+        new Uint8Array(request.weights),
+        request.fileName,
+        request.meanRow ? new Uint8Array(request.meanRow) : undefined,
+      );
+    case "solve": {
+      const controller = new AbortController();
+      running.set(request.id, controller);
+      try {
+        return await requireSolver().solve(
+          request.task,
+          request.testIndex,
+          request.options,
+          (/** @type {unknown} */ report) => postMessage({ type: "step", id: request.id, report }),
+          controller.signal,
+        );
+      } finally {
+        running.delete(request.id);
+      }
+    }
+    case "cancel":
+      running.get(request.solveId)?.abort();
+      return null;
+    default:
+      throw new Error(`unknown solver request type ${JSON.stringify(request.type)}`);
+  }
+}
+
+function requireSolver() {
+  if (!solver) throw new Error("the solver is not initialised yet");
+  return solver;
+}
+
+addEventListener("message", async (event) => {
+  const request = event.data;
+  try {
+    const result = await handle(request);
+    postMessage({ type: "result", id: request.id, result });
+  } catch (error) {
+    postMessage({ type: "error", id: request.id, message: messageOf(error) });
+  }
+});
