@@ -15,6 +15,7 @@ pub mod load;
 pub mod rms_norm;
 pub mod rotary;
 pub mod swiglu;
+pub mod train;
 pub mod trm;
 
 pub use act::{ActCarry, ActOutput, Halting};

@@ -2,6 +2,8 @@
 
 #![allow(dead_code, non_snake_case)]
 
+pub mod train;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
