@@ -3,7 +3,21 @@
 //! optimisers, and fine-tuning on one task's demonstration pairs.
 
 pub mod act;
+pub mod adamw;
+pub mod data;
+pub mod finetune;
 pub mod loss;
+pub mod predict;
+pub mod schedule;
+pub mod sign_sgd;
 
 pub use act::{ActSettings, TrainBatch, TrainCarry, TrainStepOutput, draw_min_halt_steps, train_act_step};
+pub use adamw::{AdamW, AdamWConfig};
+pub use data::{AugmentedTask, Example};
+pub use finetune::{FinetuneConfig, FinetuneError, FinetuneMode, Finetuner, Snapshot, StepReport};
 pub use loss::{IGNORE_LABEL_ID, LossOutput, act_loss, stablemax_cross_entropy};
+pub use predict::rank_predictions;
+#[cfg(not(target_arch = "wasm32"))]
+pub use predict::predict_test;
+pub use schedule::LrSchedule;
+pub use sign_sgd::SparseSignSgd;
