@@ -1,10 +1,530 @@
-// Placeholder: the `bench` subcommand is being written.
+//! `ponder bench`: times one ACT step in the released ARC-AGI-1 shape on each
+//! backend, and the same step in the project's PyTorch reference
+//! (`tools/reference/trm_reference.py`) on the same machine and thread count.
+//!
+//! The weights are random from a fixed seed: the time of a step does not
+//! depend on the values. PyTorch is optional; without it only Ponder's
+//! figures are printed.
 
-use std::process::ExitCode;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context, bail, ensure};
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use ponder_model::checkpoint::{HostTensor, StateDict};
+use ponder_model::load::expected_weights;
+use ponder_model::{Halting, Trm, TrmBatch, TrmConfig};
+
+/// The reference forward pass, built into the binary so that `ponder bench`
+/// works outside a checkout. It is passed to Python on standard input.
+const REFERENCE_SCRIPT: &str = include_str!("../../../tools/reference/trm_reference.py");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum BackendChoice {
+    /// burn's pure-Rust CPU backend (Flex).
+    Cpu,
+    /// wgpu on the platform's graphics API (Vulkan, Metal, DX12, or lavapipe without a GPU).
+    Wgpu,
+    /// Both, CPU first.
+    All,
+}
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Backends to time.
+    #[arg(long, value_enum, default_value = "all")]
+    backend: BackendChoice,
+    /// Batch sizes to time, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,8", value_parser = clap::value_parser!(u32).range(1..))]
+    batch: Vec<u32>,
+    /// Timed ACT steps per backend and batch size. The median and the minimum are reported.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    repeats: u32,
+    /// Untimed ACT steps before the timed ones, which absorb shader compilation and first allocations.
+    #[arg(long, default_value_t = 1)]
+    warmup: u32,
+    /// CPU threads for PyTorch (torch.set_num_threads) and for Ponder's CPU backend (a rayon
+    /// pool, used when burn is built with its `rayon` feature). Defaults to the available cores.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    threads: Option<u32>,
+    /// Skip the PyTorch reference and print Ponder's figures only.
+    #[arg(long)]
+    no_torch: bool,
+    /// Python interpreter that runs the PyTorch reference.
+    #[arg(long, default_value = "python3")]
+    python: OsString,
+    /// Folder of golden files (CASE.config.json, CASE.safetensors, CASE.io.safetensors) to check
+    /// the PyTorch reference against before it is timed.
+    #[arg(long)]
+    golden: Option<PathBuf>,
+    /// Seed of the random weights.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ponder bench` is not available yet")
+/// Median and minimum of the timed repetitions, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Timing {
+    median_ms: f64,
+    min_ms: f64,
+}
+
+impl Timing {
+    fn from_samples(samples_ms: &[f64]) -> Self {
+        let mut sorted = samples_ms.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let middle = sorted.len() / 2;
+        let median_ms = if sorted.len() % 2 == 1 {
+            sorted[middle]
+        } else {
+            (sorted[middle - 1] + sorted[middle]) / 2.0
+        };
+        Self { median_ms, min_ms: sorted[0] }
+    }
+}
+
+/// Ponder's timing of one backend and batch size.
+#[derive(Debug, Clone, PartialEq)]
+struct PonderRow {
+    backend: &'static str,
+    batch: usize,
+    timing: Timing,
+}
+
+/// One golden case as the reference checked it.
+#[derive(Debug, Clone, PartialEq)]
+struct CaseCheck {
+    case: String,
+    passed: bool,
+    max_logits_diff: f64,
+}
+
+/// The report that the reference script prints on standard output as one JSON object.
+#[derive(Debug, Clone, PartialEq)]
+struct TorchReport {
+    torch_version: String,
+    threads: usize,
+    check: Vec<CaseCheck>,
+    timings: Vec<(usize, Timing)>,
+}
+
+impl TorchReport {
+    fn timing(&self, batch: usize) -> Option<Timing> {
+        self.timings.iter().find(|(b, _)| *b == batch).map(|(_, timing)| *timing)
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let threads = match args.threads {
+        Some(threads) => threads as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    // Flex runs its matmuls and reductions on rayon's global pool when burn is
+    // built with its `rayon` feature. Without it, Flex runs on the calling thread.
+    // NOTE: the workspace builds burn without `rayon`, so Ponder's CPU backend
+    // uses one core whatever `threads` says.
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .context("failed to start the CPU thread pool")?;
+
+    let config = TrmConfig::arc_agi_1(1);
+    let batches: Vec<usize> = args.batch.iter().map(|&b| b as usize).collect();
+
+    let (rows, mut notes) = time_backends(&args, &config, &batches)?;
+
+    let torch = if args.no_torch {
+        None
+    } else {
+        match torch_available(&args.python) {
+            Ok(()) => {
+                eprintln!("pytorch: {} warm-up and {} timed ACT steps per batch size", args.warmup, args.repeats);
+                Some(run_reference(&args, threads, &batches)?)
+            }
+            Err(reason) => {
+                notes.push(format!("PyTorch: not timed, {reason}, so only Ponder's figures are shown"));
+                None
+            }
+        }
+    };
+
+    println!("{}", format_header(&config, threads, args.warmup, args.repeats, torch.as_ref()));
+    println!("{}", format_table(&rows, torch.as_ref()));
+    for note in &notes {
+        println!("{note}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Times every requested backend at every batch size. A backend that cannot
+/// start is skipped with a note instead of failing the whole run.
+fn time_backends(args: &Args, config: &TrmConfig, batches: &[usize]) -> anyhow::Result<(Vec<PonderRow>, Vec<String>)> {
+    let state_dict = random_state_dict(config, args.seed)?;
+    let backends: &[&'static str] = match args.backend {
+        BackendChoice::Cpu => &["cpu"],
+        BackendChoice::Wgpu => &["wgpu"],
+        BackendChoice::All => &["cpu", "wgpu"],
+    };
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    for &backend in backends {
+        let device = match start_device(backend) {
+            Ok((device, description)) => {
+                eprintln!("{backend}: {description}");
+                device
+            }
+            Err(error) => {
+                notes.push(format!("{backend}: not timed, {error:#}"));
+                continue;
+            }
+        };
+        let model = Trm::load(config, &state_dict, &device).context("failed to build the model from random weights")?;
+        for &batch in batches {
+            eprintln!("{backend}, batch {batch}: {} warm-up and {} timed ACT steps", args.warmup, args.repeats);
+            let timing = time_act_step(&model, config, &device, batch, args.warmup, args.repeats)
+                .with_context(|| format!("failed to time {backend} at batch {batch}"))?;
+            rows.push(PonderRow { backend, batch, timing });
+        }
+    }
+    Ok((rows, notes))
+}
+
+/// Starts a backend's device and describes it in a few words.
+fn start_device(backend: &str) -> anyhow::Result<(Device, String)> {
+    match backend {
+        "cpu" => Ok((Device::flex(), "burn Flex".to_string())),
+        _ => {
+            let (device, setup) = Device::wgpu_options().init_with_setup().context(
+                "failed to start wgpu: no usable GPU adapter (on Linux without a GPU, install Mesa's lavapipe: mesa-vulkan-drivers)",
+            )?;
+            let info = setup.adapter.get_info();
+            Ok((device, format!("{} ({:?})", info.name, info.backend)))
+        }
+    }
+}
+
+/// Builds weights under the official keys for `config`: normal values with
+/// std 1/sqrt(fan_in) for matrices and std 1 for vectors, from `seed`.
+fn random_state_dict(config: &TrmConfig, seed: u64) -> anyhow::Result<StateDict> {
+    let device = Device::flex();
+    device.seed(seed);
+
+    let mut state_dict = StateDict::new();
+    for (key, shape) in expected_weights(config) {
+        let count: usize = shape.iter().product();
+        let std = match shape[..] {
+            [_, fan_in] => 1.0 / (fan_in as f64).sqrt(),
+            _ => 1.0,
+        };
+        let values: Vec<f32> = Tensor::<1>::random([count], Distribution::Normal(0.0, std), &device)
+            .into_data()
+            .try_to_vec()
+            .map_err(|error| anyhow::anyhow!("failed to read random weights back: {error:?}"))?;
+        state_dict.insert(key, HostTensor::from_f32(shape, values)?);
+    }
+    Ok(state_dict)
+}
+
+/// Runs `warmup` untimed and `repeats` timed ACT steps, each from the carry
+/// of the step before, as an evaluation runs them.
+///
+/// Each timed step ends with reading the predictions and q_halt logits back
+/// and syncing the device, so no GPU work is left queued when the clock stops.
+fn time_act_step(
+    model: &Trm,
+    config: &TrmConfig,
+    device: &Device,
+    batch_size: usize,
+    warmup: u32,
+    repeats: u32,
+) -> anyhow::Result<Timing> {
+    let seq = config.seq_len;
+    // The token values do not change the work done; any valid tokens will do.
+    let tokens: Vec<i32> = (0..batch_size * seq).map(|i| (i * 7 % config.vocab_size) as i32).collect();
+    let batch = TrmBatch {
+        inputs: Tensor::from_data(TensorData::new(tokens, [batch_size, seq]), device),
+        puzzle_identifiers: Tensor::zeros([batch_size], device),
+    };
+
+    let mut carry = model.initial_act_carry(&batch);
+    let mut samples_ms = Vec::with_capacity(repeats as usize);
+    for run in 0..warmup + repeats {
+        let start = Instant::now();
+        let (next, output) = model.act_step(carry, &batch, Halting::MaxSteps, None);
+        output.preds.into_data();
+        output.q_halt_logits.into_data();
+        device.sync().map_err(|error| anyhow::anyhow!("the device failed to finish the step: {error:?}"))?;
+        let elapsed = start.elapsed();
+
+        carry = next;
+        if run >= warmup {
+            samples_ms.push(elapsed.as_secs_f64() * 1000.0);
+        }
+    }
+    Ok(Timing::from_samples(&samples_ms))
+}
+
+/// Checks that `python` runs and imports torch, or returns the reason in a few words.
+fn torch_available(python: &OsString) -> Result<(), String> {
+    let name = python.to_string_lossy();
+    let output = Command::new(python)
+        .args(["-c", "import torch"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|error| format!("`{name}` could not be run ({error})"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{name}` cannot import torch (install it with `pip install torch`, or pass --python)"))
+    }
+}
+
+/// Runs the reference script's `bench` command and parses its report.
+fn run_reference(args: &Args, threads: usize, batches: &[usize]) -> anyhow::Result<TorchReport> {
+    let batch_list = batches.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
+    let mut command = Command::new(&args.python);
+    command
+        .args(["-", "bench", "--threads", &threads.to_string(), "--batch", &batch_list])
+        .args(["--warmup", &args.warmup.to_string(), "--repeats", &args.repeats.to_string()])
+        .args(["--seed", &args.seed.to_string()]);
+    if let Some(golden) = &args.golden {
+        command.arg("--golden").arg(golden);
+    }
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("failed to run {}", args.python.to_string_lossy()))?;
+    child
+        .stdin
+        .take()
+        .context("no standard input to pass the reference script on")?
+        .write_all(REFERENCE_SCRIPT.as_bytes())
+        .context("failed to pass the reference script to Python")?;
+    let output = child.wait_with_output().context("failed to wait for the PyTorch reference")?;
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report = parse_torch_report(&stdout);
+    if let Ok(report) = &report {
+        let failed: Vec<String> = report
+            .check
+            .iter()
+            .filter(|case| !case.passed)
+            .map(|case| format!("{} (max |logits diff| {:.2e})", case.case, case.max_logits_diff))
+            .collect();
+        ensure!(failed.is_empty(), "the PyTorch reference does not match the golden files: {}", failed.join(", "));
+    }
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        bail!("the PyTorch reference failed ({}):\n{}", output.status, stderr.trim_end());
+    }
+    report.context("the PyTorch reference printed an unreadable report")
+}
+
+/// Parses the JSON object that `trm_reference.py bench` prints.
+fn parse_torch_report(stdout: &str) -> anyhow::Result<TorchReport> {
+    let line = stdout.lines().rev().find(|line| line.trim_start().starts_with('{')).context("no JSON object on standard output")?;
+    let json: serde_json::Value = serde_json::from_str(line)?;
+
+    let torch_version = json["torch_version"].as_str().context("`torch_version` is missing")?.to_string();
+    let threads = json["threads"].as_u64().context("`threads` is missing")? as usize;
+
+    let mut check = Vec::new();
+    if let Some(cases) = json["check"].as_array() {
+        for case in cases {
+            check.push(CaseCheck {
+                case: case["case"].as_str().context("a check has no `case`")?.to_string(),
+                passed: case["passed"].as_bool().context("a check has no `passed`")?,
+                max_logits_diff: case["max_logits_diff"].as_f64().context("a check has no `max_logits_diff`")?,
+            });
+        }
+    }
+
+    let mut timings = Vec::new();
+    for result in json["results"].as_array().context("`results` is missing")? {
+        let batch = result["batch"].as_u64().context("a result has no `batch`")? as usize;
+        let median_ms = result["median_ms"].as_f64().context("a result has no `median_ms`")?;
+        let min_ms = result["min_ms"].as_f64().context("a result has no `min_ms`")?;
+        timings.push((batch, Timing { median_ms, min_ms }));
+    }
+
+    Ok(TorchReport { torch_version, threads, check, timings })
+}
+
+fn format_header(config: &TrmConfig, threads: usize, warmup: u32, repeats: u32, torch: Option<&TorchReport>) -> String {
+    let mut header = format!(
+        "One ACT step, ARC-AGI-1 shape (hidden {}, {} heads, {} layers, H_cycles {}, L_cycles {}, {} positions), random weights\n\
+         --threads {threads}, {warmup} warm-up step(s), median and min of {repeats} timed steps",
+        config.hidden_size,
+        config.num_heads,
+        config.L_layers,
+        config.H_cycles,
+        config.L_cycles,
+        config.total_seq_len(),
+    );
+    if let Some(torch) = torch {
+        header.push_str(&format!("; PyTorch {} on the CPU with {} threads", torch.torch_version, torch.threads));
+        if !torch.check.is_empty() {
+            let cases: Vec<String> = torch
+                .check
+                .iter()
+                .map(|case| format!("{} ({:.1e})", case.case, case.max_logits_diff))
+                .collect();
+            header.push_str(&format!("\nPyTorch reference matches the golden logits: {}", cases.join(", ")));
+        }
+    }
+    header
+}
+
+/// Lays out Ponder's and PyTorch's times side by side. The ratio is Ponder's
+/// median over PyTorch's, so below 1 means Ponder is faster.
+fn format_table(rows: &[PonderRow], torch: Option<&TorchReport>) -> String {
+    let mut table = vec![match torch {
+        Some(_) => vec!["backend", "batch", "Ponder median", "Ponder min", "PyTorch CPU median", "PyTorch CPU min", "Ponder / PyTorch"]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>(),
+        None => vec!["backend", "batch", "Ponder median", "Ponder min"].into_iter().map(String::from).collect(),
+    }];
+    for row in rows {
+        let mut cells = vec![
+            row.backend.to_string(),
+            row.batch.to_string(),
+            format_ms(row.timing.median_ms),
+            format_ms(row.timing.min_ms),
+        ];
+        if let Some(torch) = torch {
+            match torch.timing(row.batch) {
+                Some(reference) => {
+                    cells.push(format_ms(reference.median_ms));
+                    cells.push(format_ms(reference.min_ms));
+                    cells.push(format!("{:.2}", row.timing.median_ms / reference.median_ms));
+                }
+                None => cells.extend(["-", "-", "-"].map(String::from)),
+            }
+        }
+        table.push(cells);
+    }
+
+    let columns = table[0].len();
+    let widths: Vec<usize> = (0..columns).map(|c| table.iter().map(|cells| cells[c].len()).max().unwrap_or(0)).collect();
+    table
+        .iter()
+        .map(|cells| {
+            let padded: Vec<String> = cells
+                .iter()
+                .enumerate()
+                .map(|(c, cell)| if c == 0 { format!("{cell:<w$}", w = widths[c]) } else { format!("{cell:>w$}", w = widths[c]) })
+                .collect();
+            padded.join("  ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn format_ms(ms: f64) -> String {
+    format!("{ms:.1} ms")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPORT: &str = r#"{"torch_version": "2.15.0", "threads": 2, "warmup": 1, "repeats": 3, "check": null,
+        "results": [{"batch": 1, "median_ms": 1500.0, "min_ms": 1450.5, "times_ms": [1450.5, 1500.0, 1600.0]},
+                    {"batch": 8, "median_ms": 12000.0, "min_ms": 11900.0, "times_ms": [11900.0, 12000.0, 12100.0]}]}"#;
+
+    fn timing(median_ms: f64, min_ms: f64) -> Timing {
+        Timing { median_ms, min_ms }
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(Timing::from_samples(&[3.0, 1.0, 2.0]), timing(2.0, 1.0));
+        assert_eq!(Timing::from_samples(&[4.0, 1.0, 3.0, 2.0]), timing(2.5, 1.0));
+        assert_eq!(Timing::from_samples(&[7.0]), timing(7.0, 7.0));
+    }
+
+    #[test]
+    fn report_parses_after_other_output() {
+        let stdout = format!("a warning printed by an import\n{}\n", REPORT.replace('\n', " "));
+
+        let report = parse_torch_report(&stdout).unwrap();
+
+        assert_eq!(report.torch_version, "2.15.0");
+        assert_eq!(report.threads, 2);
+        assert!(report.check.is_empty());
+        assert_eq!(report.timing(1), Some(timing(1500.0, 1450.5)));
+        assert_eq!(report.timing(8), Some(timing(12000.0, 11900.0)));
+        assert_eq!(report.timing(4), None);
+    }
+
+    #[test]
+    fn report_carries_golden_check() {
+        let stdout = r#"{"torch_version": "2.15.0", "threads": 1, "check": [
+            {"case": "arc_small", "steps": 3, "max_logits_diff": 0.0, "max_q_halt_diff": 0.0, "preds_mismatched": 0, "passed": true},
+            {"case": "arc_full", "steps": 1, "max_logits_diff": 0.5, "max_q_halt_diff": 0.0, "preds_mismatched": 9, "passed": false}],
+            "results": []}"#
+            .replace('\n', " ");
+
+        let report = parse_torch_report(&stdout).unwrap();
+
+        assert_eq!(report.check.len(), 2);
+        assert!(report.check[0].passed);
+        assert!(!report.check[1].passed);
+        assert_eq!(report.check[1].max_logits_diff, 0.5);
+    }
+
+    #[test]
+    fn report_without_results_is_rejected() {
+        assert!(parse_torch_report(r#"{"torch_version": "2.15.0", "threads": 2}"#).is_err());
+        assert!(parse_torch_report("Traceback (most recent call last):").is_err());
+    }
+
+    #[test]
+    fn table_shows_ratio_per_backend_and_batch() {
+        let report = parse_torch_report(&REPORT.replace('\n', " ")).unwrap();
+        let rows = [
+            PonderRow { backend: "cpu", batch: 1, timing: timing(3000.0, 2900.0) },
+            PonderRow { backend: "wgpu", batch: 8, timing: timing(6000.0, 5990.0) },
+        ];
+
+        let table = format_table(&rows, Some(&report));
+        let lines: Vec<&str> = table.lines().collect();
+
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("backend"), "{table}");
+        assert!(lines[0].ends_with("Ponder / PyTorch"), "{table}");
+        assert!(lines[1].starts_with("cpu "), "{table}");
+        assert!(lines[1].contains("3000.0 ms"), "{table}");
+        assert!(lines[1].contains("1500.0 ms"), "{table}");
+        assert!(lines[1].ends_with("2.00"), "{table}");
+        assert!(lines[2].starts_with("wgpu"), "{table}");
+        assert!(lines[2].ends_with("0.50"), "{table}");
+    }
+
+    #[test]
+    fn table_without_torch_has_ponder_columns_only() {
+        let rows = [PonderRow { backend: "cpu", batch: 1, timing: timing(12.25, 12.0) }];
+
+        let table = format_table(&rows, None);
+
+        assert!(!table.contains("PyTorch"), "{table}");
+        assert!(table.lines().nth(1).unwrap().ends_with("12.0 ms"), "{table}");
+    }
+
+    #[test]
+    fn table_marks_batch_that_torch_did_not_time() {
+        let report = parse_torch_report(&REPORT.replace('\n', " ")).unwrap();
+        let rows = [PonderRow { backend: "cpu", batch: 2, timing: timing(10.0, 10.0) }];
+
+        let table = format_table(&rows, Some(&report));
+
+        assert!(table.lines().nth(1).unwrap().ends_with('-'), "{table}");
+    }
 }
