@@ -13,15 +13,18 @@ use crate::setup;
 use crate::toolchain::wasm_target_dir;
 use crate::web::path_with_node_tools;
 
-/// The wasm features rustc 1.95 enables by default for wasm32-unknown-unknown;
-/// wasm-opt rejects a module that uses a feature it was not told about.
-pub const WASM_FEATURES: [&str; 6] = [
+/// The wasm features rustc 1.95 enables by default for wasm32-unknown-unknown,
+/// plus SIMD, which `pulp` (under burn-flex's `gemm`) emits in functions that
+/// enable it themselves. wasm-opt rejects a module that uses a feature it was
+/// not told about. `web/index.html` passes the same list to Trunk's wasm-opt.
+pub const WASM_FEATURES: [&str; 7] = [
     "--enable-bulk-memory",
     "--enable-nontrapping-float-to-int",
     "--enable-sign-ext",
     "--enable-mutable-globals",
     "--enable-multivalue",
     "--enable-reference-types",
+    "--enable-simd",
 ];
 
 pub fn run() -> Result<(), String> {
