@@ -3,7 +3,8 @@
 
 use burn::prelude::*;
 
-use crate::trm::{InnerCarry, Trm, TrmBatch};
+use crate::hrm::Hrm;
+use crate::trm::{InnerCarry, Trm, TrmBatch, TrmOutput};
 
 /// When an example stops changing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -11,9 +12,52 @@ pub enum Halting {
     /// Every example runs every step, as the official evaluation does.
     #[default]
     MaxSteps,
-    /// An example halts after the first step whose `q_halt` logit is positive;
-    /// its outputs and carry stay as they were at that step.
+    /// An example halts after the first step at which the halting rule of its
+    /// official training script fires: a positive `q_halt` logit for TRM
+    /// (trained with `no_ACT_continue`), a `q_halt` logit above the
+    /// `q_continue` logit for HRM. Its outputs and carry stay as they were at that step.
     QHalt,
+}
+
+/// The model side of the ACT loop, so that TRM and HRM share one loop.
+pub(crate) trait Recurrent {
+    /// Returns the latents of a fresh puzzle.
+    fn initial_inner_carry(&self, batch: usize, seq: usize) -> InnerCarry;
+    /// Runs one step of the recursion and the output heads.
+    fn inner_step(&self, carry: InnerCarry, batch: &TrmBatch) -> (InnerCarry, TrmOutput);
+    /// Returns whether each example halts after a step with these logits, under [`Halting::QHalt`].
+    fn halt_signal(&self, q_halt_logits: Tensor<1>, q_continue_logits: Tensor<1>) -> Tensor<1, Bool>;
+}
+
+impl Recurrent for Trm {
+    fn initial_inner_carry(&self, batch: usize, seq: usize) -> InnerCarry {
+        self.initial_carry(batch, seq)
+    }
+
+    fn inner_step(&self, carry: InnerCarry, batch: &TrmBatch) -> (InnerCarry, TrmOutput) {
+        self.forward(carry, batch)
+    }
+
+    // NOTE: official TRM training halts on q_halt > q_continue when
+    // `no_ACT_continue` is false. `Trm` does not store that flag, so such a
+    // checkpoint halts here on q_halt > 0 all the same.
+    fn halt_signal(&self, q_halt_logits: Tensor<1>, _q_continue_logits: Tensor<1>) -> Tensor<1, Bool> {
+        q_halt_logits.greater_elem(0.0)
+    }
+}
+
+impl Recurrent for Hrm {
+    fn initial_inner_carry(&self, batch: usize, seq: usize) -> InnerCarry {
+        self.initial_carry(batch, seq)
+    }
+
+    fn inner_step(&self, carry: InnerCarry, batch: &TrmBatch) -> (InnerCarry, TrmOutput) {
+        self.forward(carry, batch)
+    }
+
+    fn halt_signal(&self, q_halt_logits: Tensor<1>, q_continue_logits: Tensor<1>) -> Tensor<1, Bool> {
+        q_halt_logits.greater(q_continue_logits)
+    }
 }
 
 /// The carry of an evaluation: the latents and, per example, the steps used
@@ -45,13 +89,7 @@ pub struct ActOutput {
 impl Trm {
     /// The carry before the first step: fresh latents, no step used.
     pub fn initial_act_carry(&self, batch: &TrmBatch) -> ActCarry {
-        let [batch_size, seq] = batch.inputs.dims();
-        let device = batch.inputs.device();
-        ActCarry {
-            inner: self.initial_carry(batch_size, seq),
-            steps: Tensor::zeros([batch_size], &device),
-            halted: Tensor::<1, Int>::zeros([batch_size], &device).bool(),
-        }
+        initial_act_carry(self, batch)
     }
 
     /// Runs one ACT step on every example. With [`Halting::QHalt`], examples
@@ -67,33 +105,7 @@ impl Trm {
         halting: Halting,
         previous: Option<&ActOutput>,
     ) -> (ActCarry, ActOutput) {
-        let (inner, output) = self.forward(carry.inner.clone(), batch);
-        let preds = output.logits.clone().argmax(2).squeeze_dim(2);
-
-        let running = carry.halted.clone().bool_not();
-        let steps = carry.steps.clone() + running.clone().int();
-        let mut next = ActCarry {
-            inner,
-            steps: steps.clone(),
-            halted: carry.halted.clone(),
-        };
-        let mut result = ActOutput {
-            logits: output.logits,
-            q_halt_logits: output.q_halt_logits,
-            q_continue_logits: output.q_continue_logits,
-            preds,
-            steps,
-        };
-
-        if halting == Halting::QHalt {
-            let halted = carry.halted.clone();
-            next.halted = halted.clone().bool_or(result.q_halt_logits.clone().greater_elem(0.0));
-            next.inner = keep_halted(&halted, carry.inner, next.inner);
-            if let Some(previous) = previous {
-                result = keep_halted_outputs(&halted, previous, result);
-            }
-        }
-        (next, result)
+        act_step(self, carry, batch, halting, previous)
     }
 
     /// Runs `steps` ACT steps from a fresh carry and returns the outputs after each.
@@ -102,18 +114,70 @@ impl Trm {
     /// that check reads one boolean back per step, so it is native-only.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn evaluate(&self, batch: &TrmBatch, steps: usize, halting: Halting) -> Vec<ActOutput> {
-        let mut carry = self.initial_act_carry(batch);
-        let mut outputs: Vec<ActOutput> = Vec::with_capacity(steps);
-        for _step in 0..steps {
-            let (next, output) = self.act_step(carry, batch, halting, outputs.last());
-            carry = next;
-            outputs.push(output);
-            if halting == Halting::QHalt && carry.halted.clone().all().into_scalar() {
-                break;
-            }
-        }
-        outputs
+        evaluate(self, batch, steps, halting)
     }
+}
+
+pub(crate) fn initial_act_carry(model: &impl Recurrent, batch: &TrmBatch) -> ActCarry {
+    let [batch_size, seq] = batch.inputs.dims();
+    let device = batch.inputs.device();
+    ActCarry {
+        inner: model.initial_inner_carry(batch_size, seq),
+        steps: Tensor::zeros([batch_size], &device),
+        halted: Tensor::<1, Int>::zeros([batch_size], &device).bool(),
+    }
+}
+
+pub(crate) fn act_step(
+    model: &impl Recurrent,
+    carry: ActCarry,
+    batch: &TrmBatch,
+    halting: Halting,
+    previous: Option<&ActOutput>,
+) -> (ActCarry, ActOutput) {
+    let (inner, output) = model.inner_step(carry.inner.clone(), batch);
+    let preds = output.logits.clone().argmax(2).squeeze_dim(2);
+
+    let running = carry.halted.clone().bool_not();
+    let steps = carry.steps.clone() + running.clone().int();
+    let mut next = ActCarry {
+        inner,
+        steps: steps.clone(),
+        halted: carry.halted.clone(),
+    };
+    let mut result = ActOutput {
+        logits: output.logits,
+        q_halt_logits: output.q_halt_logits,
+        q_continue_logits: output.q_continue_logits,
+        preds,
+        steps,
+    };
+
+    if halting == Halting::QHalt {
+        let halted = carry.halted.clone();
+        let halt_signal = model.halt_signal(result.q_halt_logits.clone(), result.q_continue_logits.clone());
+        next.halted = halted.clone().bool_or(halt_signal);
+        next.inner = keep_halted(&halted, carry.inner, next.inner);
+        if let Some(previous) = previous {
+            result = keep_halted_outputs(&halted, previous, result);
+        }
+    }
+    (next, result)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn evaluate(model: &impl Recurrent, batch: &TrmBatch, steps: usize, halting: Halting) -> Vec<ActOutput> {
+    let mut carry = initial_act_carry(model, batch);
+    let mut outputs: Vec<ActOutput> = Vec::with_capacity(steps);
+    for _step in 0..steps {
+        let (next, output) = act_step(model, carry, batch, halting, outputs.last());
+        carry = next;
+        outputs.push(output);
+        if halting == Halting::QHalt && carry.halted.clone().all().into_scalar() {
+            break;
+        }
+    }
+    outputs
 }
 
 /// Keeps the old latents of halted examples.

@@ -1,5 +1,6 @@
-//! The TRM architecture config, under the field names of the official
-//! `TinyRecursiveReasoningModel_ACTV1Config` (SamsungSAILMontreal/TinyRecursiveModels).
+//! The architecture config of TRM and HRM, under the field names of the official
+//! `TinyRecursiveReasoningModel_ACTV1Config` (SamsungSAILMontreal/TinyRecursiveModels)
+//! and `HierarchicalReasoningModel_ACTV1Config` (sapientinc/HRM).
 //!
 //! A config comes from a JSON object with those fields, from the `arch`
 //! section of the `all_config.yaml` that the official training script writes
@@ -22,9 +23,12 @@ pub enum ConfigError {
     MissingArchSection,
 
     #[error(
-        "the `arch` section describes `{name}`, which is not a TRM; expected a name like `recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1`"
+        "the config describes `{name}`, which is neither a TRM nor an HRM; expected a name like `recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1` or `hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1`"
     )]
     UnsupportedArchitecture { name: String },
+
+    #[error("the config's `name` `{name}` describes {from_name}, but its `family` field is {from_field}")]
+    FamilyConflict { name: String, from_name: Family, from_field: Family },
 
     #[error("config field `{field}` is missing{hint}")]
     MissingField { field: &'static str, hint: &'static str },
@@ -35,6 +39,43 @@ pub enum ConfigError {
         value: String,
         reason: String,
     },
+}
+
+/// The recursion a model runs: TRM or HRM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// Tiny Recursive Model: one network `L_level` updates both `z_L` and `z_H`.
+    #[default]
+    Trm,
+    /// Hierarchical Reasoning Model: `L_level` updates `z_L` and a second
+    /// network, `H_level`, updates `z_H`.
+    Hrm,
+}
+
+impl Family {
+    /// Reads the family from the class part of an official `arch.name`
+    /// (`recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1`,
+    /// `hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1`).
+    pub fn from_arch_name(name: &str) -> Option<Self> {
+        let class = name.rsplit('@').next().unwrap_or(name);
+        if class.starts_with("TinyRecursiveReasoningModel") {
+            Some(Self::Trm)
+        } else if class.starts_with("HierarchicalReasoningModel") {
+            Some(Self::Hrm)
+        } else {
+            None
+        }
+    }
+}
+
+impl std::fmt::Display for Family {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Trm => "TRM",
+            Self::Hrm => "HRM",
+        })
+    }
 }
 
 /// How token positions enter the model (`pos_encodings`).
@@ -62,10 +103,14 @@ pub enum ForwardDtype {
     Float16,
 }
 
-/// The architecture of a Tiny Recursive Model, field for field as the official
-/// config names it.
+/// The architecture of a Tiny Recursive Model or a Hierarchical Reasoning
+/// Model, field for field as the official configs name it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrmConfig {
+    /// TRM or HRM: read from the `name` field where there is one, else from a
+    /// `family` field, else from `H_layers` (0 for TRM, the size of `H_level` for HRM).
+    #[serde(default)]
+    pub family: Family,
     /// Training batch size of the official run. It sizes only the official
     /// puzzle-embedding gradient buffer; Ponder takes the batch size from its input.
     pub batch_size: Option<usize>,
@@ -76,13 +121,13 @@ pub struct TrmConfig {
     /// Rows of the puzzle-embedding table.
     pub num_puzzle_identifiers: usize,
     pub vocab_size: usize,
-    /// Recursion rounds per ACT step; all but the last run without gradient.
+    /// Recursion rounds per ACT step, each ending with an update of `z_H`.
     pub H_cycles: usize,
     /// Updates of `z_L` per round.
     pub L_cycles: usize,
-    /// Present in official configs; TRM has no separate high-level stack, so it must be 0.
+    /// Blocks of HRM's `H_level`. TRM has no separate high-level stack, so it must be 0 there.
     pub H_layers: usize,
-    /// Blocks of the one network that updates both `z_L` and `z_H`.
+    /// Blocks of `L_level`, which in TRM updates both `z_L` and `z_H`.
     pub L_layers: usize,
     pub hidden_size: usize,
     /// SwiGLU width factor before the 2/3 correction.
@@ -99,8 +144,10 @@ pub struct TrmConfig {
     /// Replace attention by a SwiGLU across the sequence axis.
     pub mlp_t: bool,
     /// Positions the puzzle embedding occupies; 0 means ceil(puzzle_emb_ndim / hidden_size).
+    /// HRM has no such field and always uses the ceiling.
     pub puzzle_emb_len: usize,
-    /// Train q_halt alone, with no q_continue target.
+    /// Train q_halt alone, with no q_continue target. HRM has no such field
+    /// and always trains q_continue.
     pub no_ACT_continue: bool,
 }
 
@@ -118,6 +165,7 @@ pub struct DatasetShape {
 #[derive(Debug, Default, Deserialize)]
 struct ConfigFile {
     name: Option<String>,
+    family: Option<Family>,
     batch_size: Option<usize>,
     seq_len: Option<usize>,
     puzzle_emb_ndim: Option<usize>,
@@ -171,13 +219,7 @@ impl TrmConfig {
         let document: serde_yaml::Value = serde_yaml::from_str(text)?;
         let arch = document.get("arch").ok_or(ConfigError::MissingArchSection)?;
         let mut file: ConfigFile = serde_yaml::from_value(arch.clone())?;
-
-        if let Some(name) = &file.name {
-            let class = name.rsplit('@').next().unwrap_or(name);
-            if !class.starts_with("TinyRecursiveReasoningModel") {
-                return Err(ConfigError::UnsupportedArchitecture { name: name.clone() });
-            }
-        }
+        file_family(&file)?;
 
         if let Some(dataset) = dataset {
             file.seq_len.get_or_insert(dataset.seq_len);
@@ -197,8 +239,9 @@ impl TrmConfig {
         Self::from_file(file)
     }
 
-    /// Fills the official defaults, checks the required fields and validates.
+    /// Fills the official defaults of the config's family, checks the required fields and validates.
     fn from_file(file: ConfigFile) -> Result<Self, ConfigError> {
+        let family = file_family(&file)?;
         let pos_encodings = match file.pos_encodings.as_deref() {
             Some("rope") => PosEncodings::Rope,
             Some("learned") => PosEncodings::Learned,
@@ -218,6 +261,7 @@ impl TrmConfig {
         };
 
         let config = Self {
+            family,
             batch_size: file.batch_size,
             seq_len: required(file.seq_len, "seq_len")?,
             puzzle_emb_ndim: file.puzzle_emb_ndim.unwrap_or(0),
@@ -237,8 +281,11 @@ impl TrmConfig {
             halt_exploration_prob: required(file.halt_exploration_prob, "halt_exploration_prob")?,
             forward_dtype,
             mlp_t: file.mlp_t.unwrap_or(false),
-            puzzle_emb_len: file.puzzle_emb_len.unwrap_or(16),
-            no_ACT_continue: file.no_ACT_continue.unwrap_or(true),
+            puzzle_emb_len: match family {
+                Family::Trm => file.puzzle_emb_len.unwrap_or(16),
+                Family::Hrm => file.puzzle_emb_len.unwrap_or(0),
+            },
+            no_ACT_continue: file.no_ACT_continue.unwrap_or(family == Family::Trm),
         };
         config.validate()?;
         Ok(config)
@@ -262,8 +309,24 @@ impl TrmConfig {
             }
         }
 
-        if self.H_layers != 0 {
-            return Err(invalid("H_layers", self.H_layers, "TRM has one network for z_L and z_H, so it must be 0 (a non-zero value describes HRM)"));
+        match self.family {
+            Family::Trm if self.H_layers != 0 => {
+                return Err(invalid("H_layers", self.H_layers, "TRM has one network for z_L and z_H, so it must be 0 (a non-zero value describes HRM)"));
+            }
+            Family::Hrm if self.H_layers == 0 => {
+                return Err(invalid("H_layers", 0, "HRM updates z_H with its own H_level, so it must be at least 1"));
+            }
+            Family::Hrm if self.puzzle_emb_len != 0 && self.puzzle_emb_len != self.puzzle_emb_ndim.div_ceil(self.hidden_size) => {
+                return Err(invalid(
+                    "puzzle_emb_len",
+                    self.puzzle_emb_len,
+                    format!(
+                        "HRM always uses ceil(puzzle_emb_ndim / hidden_size) = {} positions, so it must be 0 or that",
+                        self.puzzle_emb_ndim.div_ceil(self.hidden_size)
+                    ),
+                ));
+            }
+            _ => {}
         }
         if self.hidden_size % self.num_heads != 0 {
             return Err(invalid(
@@ -341,6 +404,7 @@ impl TrmConfig {
     /// says 6, and evaluating it with 6 drops accuracy from about 40% to about 4%.
     pub fn arc_agi_1(num_puzzle_identifiers: usize) -> Self {
         Self {
+            family: Family::Trm,
             batch_size: None,
             seq_len: 900,
             puzzle_emb_ndim: 512,
@@ -393,6 +457,65 @@ impl TrmConfig {
             num_puzzle_identifiers: 1,
             ..Self::arc_agi_1(1)
         }
+    }
+
+    /// Returns the shape of the released HRM checkpoints (`config/arch/hrm_v1.yaml`
+    /// of sapientinc/HRM): hidden 512, 8 heads, 4 `H_level` and 4 `L_level`
+    /// blocks, `H_cycles` 2, `L_cycles` 2, RoPE, one puzzle-embedding
+    /// position of width 512, 16 ACT steps. The dataset fixes `seq_len`,
+    /// `vocab_size` and `num_puzzle_identifiers`, and this preset has the ARC
+    /// layout (900 tokens, vocabulary 12).
+    pub fn hrm_arc_agi_2(num_puzzle_identifiers: usize) -> Self {
+        Self {
+            family: Family::Hrm,
+            H_cycles: 2,
+            L_cycles: 2,
+            H_layers: 4,
+            L_layers: 4,
+            puzzle_emb_len: 0,
+            no_ACT_continue: false,
+            ..Self::arc_agi_1(num_puzzle_identifiers)
+        }
+    }
+
+    /// Returns the released HRM shape on Sudoku-Extreme: 81 cells, vocabulary
+    /// of PAD, blank and nine digits, one puzzle identifier.
+    pub fn hrm_sudoku_extreme() -> Self {
+        Self {
+            seq_len: 81,
+            vocab_size: 11,
+            ..Self::hrm_arc_agi_2(1)
+        }
+    }
+
+    /// Returns the released HRM shape on Maze-Hard: 30x30 grids, six tokens, one puzzle identifier.
+    pub fn hrm_maze_hard() -> Self {
+        Self {
+            vocab_size: 6,
+            ..Self::hrm_arc_agi_2(1)
+        }
+    }
+}
+
+/// Reads the family from `name` (authoritative where present), from an
+/// explicit `family` field, or else from `H_layers`.
+fn file_family(file: &ConfigFile) -> Result<Family, ConfigError> {
+    let from_name = match &file.name {
+        Some(name) => {
+            let family = Family::from_arch_name(name).ok_or_else(|| ConfigError::UnsupportedArchitecture { name: name.clone() })?;
+            Some(family)
+        }
+        None => None,
+    };
+    match (from_name, file.family) {
+        (Some(from_name), Some(from_field)) if from_name != from_field => Err(ConfigError::FamilyConflict {
+            name: file.name.clone().unwrap_or_default(),
+            from_name,
+            from_field,
+        }),
+        (Some(family), _) | (None, Some(family)) => Ok(family),
+        (None, None) if file.H_layers.unwrap_or(0) > 0 => Ok(Family::Hrm),
+        (None, None) => Ok(Family::Trm),
     }
 }
 
@@ -474,10 +597,90 @@ lr: 0.0001
     }
 
     #[test]
-    fn yaml_rejects_hrm_arch() {
-        let text = ALL_CONFIG_YAML.replace("trm@TinyRecursiveReasoningModel_ACTV1", "hrm@HierarchicalReasoningModel_ACTV1");
+    fn yaml_rejects_other_arch() {
+        let text = ALL_CONFIG_YAML.replace("recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1", "recursive_reasoning.transformers_baseline@Model_ACTV2");
         let error = TrmConfig::from_all_config_yaml(&text, None).unwrap_err();
         assert!(matches!(error, ConfigError::UnsupportedArchitecture { .. }), "{error}");
+    }
+
+    /// The `arch` section of an HRM run, as sapientinc/HRM's `pretrain.py`
+    /// dumps `config/arch/hrm_v1.yaml` (no `puzzle_emb_len`, `mlp_t` or `no_ACT_continue`).
+    const HRM_ALL_CONFIG_YAML: &str = "
+arch:
+  H_cycles: 2
+  H_layers: 4
+  L_cycles: 2
+  L_layers: 4
+  expansion: 4
+  halt_exploration_prob: 0.1
+  halt_max_steps: 16
+  hidden_size: 512
+  loss:
+    loss_type: stablemax_cross_entropy
+    name: losses@ACTLossHead
+  name: hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1
+  num_heads: 8
+  pos_encodings: rope
+  puzzle_emb_ndim: 512
+global_batch_size: 768
+";
+
+    #[test]
+    fn yaml_hrm_arch_is_hrm_preset() {
+        let dataset = DatasetShape {
+            seq_len: 900,
+            vocab_size: 12,
+            num_puzzle_identifiers: 1_000,
+        };
+        let config = TrmConfig::from_all_config_yaml(HRM_ALL_CONFIG_YAML, Some(dataset)).unwrap();
+        assert_eq!(config, TrmConfig::hrm_arc_agi_2(1_000));
+        assert_eq!(config.family, Family::Hrm);
+        assert_eq!(config.puzzle_emb_positions(), 1);
+    }
+
+    #[test]
+    fn json_family_from_H_layers() {
+        let hrm = ARC_SMALL_JSON
+            .replace("\"H_layers\": 0", "\"H_layers\": 2")
+            .replace("\"puzzle_emb_len\": 16,", "")
+            .replace("\"no_ACT_continue\": true,", "");
+        let config = TrmConfig::from_json_str(&hrm).unwrap();
+        assert_eq!(config.family, Family::Hrm);
+        assert_eq!(config.total_seq_len(), 901);
+        assert!(!config.no_ACT_continue);
+
+        let trm = TrmConfig::from_json_str(ARC_SMALL_JSON).unwrap();
+        assert_eq!(trm.family, Family::Trm);
+    }
+
+    #[test]
+    fn json_family_from_name() {
+        let named = ARC_SMALL_JSON.replace("{", "{ \"name\": \"hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1\",");
+        let error = TrmConfig::from_json_str(&named).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "config field `H_layers` is 0: HRM updates z_H with its own H_level, so it must be at least 1"
+        );
+
+        let conflicting = ARC_SMALL_JSON.replace("{", "{ \"name\": \"recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1\", \"family\": \"hrm\",");
+        let error = TrmConfig::from_json_str(&conflicting).unwrap_err();
+        assert!(matches!(error, ConfigError::FamilyConflict { .. }), "{error}");
+    }
+
+    #[test]
+    fn hrm_puzzle_emb_len_must_be_ceil() {
+        let mut config = TrmConfig::hrm_arc_agi_2(10);
+        config.puzzle_emb_len = 1;
+        config.validate().unwrap();
+        config.puzzle_emb_len = 16;
+        assert_eq!(field_of(config.validate().unwrap_err()), "puzzle_emb_len");
+    }
+
+    #[test]
+    fn serialised_config_round_trips() {
+        let config = TrmConfig::hrm_maze_hard();
+        let text = serde_json::to_string(&config).unwrap();
+        assert_eq!(TrmConfig::from_json_str(&text).unwrap(), config);
     }
 
     #[test]
@@ -500,7 +703,8 @@ lr: 0.0001
             ("\"num_heads\": 4", "\"num_heads\": 0", "num_heads"),
             ("\"pos_encodings\": \"rope\"", "\"pos_encodings\": \"alibi\"", "pos_encodings"),
             ("\"forward_dtype\": \"float32\"", "\"forward_dtype\": \"int8\"", "forward_dtype"),
-            ("\"H_layers\": 0", "\"H_layers\": 2", "H_layers"),
+            // Without a `name`, a non-zero H_layers would make the config an HRM.
+            ("\"H_layers\": 0", "\"H_layers\": 2, \"name\": \"recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1\"", "H_layers"),
             ("\"L_cycles\": 2", "\"L_cycles\": 0", "L_cycles"),
             ("\"expansion\": 4.0", "\"expansion\": -1.0", "expansion"),
             ("\"halt_exploration_prob\": 0.0", "\"halt_exploration_prob\": 1.5", "halt_exploration_prob"),
@@ -544,6 +748,9 @@ lr: 0.0001
             TrmConfig::arc_agi_2(1_000),
             TrmConfig::sudoku_extreme(),
             TrmConfig::maze_hard(),
+            TrmConfig::hrm_arc_agi_2(1_000),
+            TrmConfig::hrm_sudoku_extreme(),
+            TrmConfig::hrm_maze_hard(),
         ] {
             config.validate().unwrap();
         }

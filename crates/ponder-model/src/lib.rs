@@ -1,8 +1,8 @@
-//! Tiny Recursive Models in burn.
+//! Tiny Recursive Models (TRM) and Hierarchical Reasoning Models (HRM) in burn.
 //!
-//! [`TrmConfig`] describes an architecture under the official field names,
-//! [`Trm::load`] builds the model from a checkpoint's weights, and
-//! [`Trm::act_step`] runs one ACT step on any burn device.
+//! [`TrmConfig`] describes an architecture of either family under the official
+//! field names, [`Model::load`] builds the model from a checkpoint's weights,
+//! and [`Model::act_step`] runs one ACT step on any burn device.
 
 pub mod act;
 pub mod attention;
@@ -10,8 +10,10 @@ pub mod block;
 pub mod checkpoint;
 pub mod config;
 pub mod embeddings;
+pub mod hrm;
 pub mod init;
 pub mod load;
+pub mod model;
 pub mod rms_norm;
 pub mod rotary;
 pub mod swiglu;
@@ -20,6 +22,8 @@ pub mod trm;
 
 pub use act::{ActCarry, ActOutput, Halting};
 pub use init::initial_weights;
-pub use config::{ConfigError, DatasetShape, ForwardDtype, PosEncodings, TrmConfig};
+pub use config::{ConfigError, DatasetShape, Family, ForwardDtype, PosEncodings, TrmConfig};
+pub use hrm::Hrm;
 pub use load::{KeyReport, LoadError, ShapeMismatch};
+pub use model::Model;
 pub use trm::{InnerCarry, Trm, TrmBatch, TrmOutput};

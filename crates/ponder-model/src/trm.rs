@@ -61,12 +61,7 @@ pub struct Trm {
 impl Trm {
     /// The carry of a fresh puzzle: `H_init` and `L_init` at every position.
     pub fn initial_carry(&self, batch: usize, seq: usize) -> InnerCarry {
-        let [hidden] = self.H_init.dims();
-        let shape = [batch, self.puzzle_emb_len + seq, hidden];
-        InnerCarry {
-            z_H: self.H_init.clone().reshape([1, 1, hidden]).expand(shape),
-            z_L: self.L_init.clone().reshape([1, 1, hidden]).expand(shape),
-        }
+        fresh_carry(&self.H_init, &self.L_init, batch, self.puzzle_emb_len + seq)
     }
 
     /// Runs one ACT step: `H_cycles` rounds of latent recursion, of which
@@ -74,7 +69,6 @@ impl Trm {
     ///
     /// The returned carry is detached, so the next step starts a new graph.
     pub fn forward(&self, carry: InnerCarry, batch: &TrmBatch) -> (InnerCarry, TrmOutput) {
-        let [batch_size, seq] = batch.inputs.dims();
         let rotary = self.rotary_emb.as_ref();
 
         // x: [batch, puzzle_emb_len + seq, hidden]
@@ -97,25 +91,47 @@ impl Trm {
         }
         z_H = self.L_level.forward(z_H, z_L.clone(), rotary);
 
-        // logits: [batch, seq, vocab], skipping the puzzle positions.
-        let logits = self.lm_head.forward(z_H.clone()).narrow(1, self.puzzle_emb_len, seq);
-
-        // q_logits: [batch, 2], read from the first puzzle position.
-        let [_, _, hidden] = z_H.dims();
-        let first_position = z_H.clone().narrow(1, 0, 1).reshape([batch_size, hidden]);
-        let q_logits = self.q_head.forward(first_position);
-        let q_halt_logits = q_logits.clone().narrow(1, 0, 1).reshape([batch_size]);
-        let q_continue_logits = q_logits.narrow(1, 1, 1).reshape([batch_size]);
-
+        let output = output_heads(&self.lm_head, &self.q_head, z_H.clone(), self.puzzle_emb_len);
         let new_carry = InnerCarry {
             z_H: z_H.detach(),
             z_L: z_L.detach(),
         };
-        let output = TrmOutput {
-            logits,
-            q_halt_logits,
-            q_continue_logits,
-        };
         (new_carry, output)
+    }
+}
+
+/// `H_init` and `L_init` at every one of `positions` positions of every example.
+pub(crate) fn fresh_carry(H_init: &Tensor<1>, L_init: &Tensor<1>, batch: usize, positions: usize) -> InnerCarry {
+    let [hidden] = H_init.dims();
+    let shape = [batch, positions, hidden];
+    InnerCarry {
+        z_H: H_init.clone().reshape([1, 1, hidden]).expand(shape),
+        z_L: L_init.clone().reshape([1, 1, hidden]).expand(shape),
+    }
+}
+
+/// Reads the outputs from `z_H`, as TRM and HRM both do: token logits from
+/// every position after the puzzle positions, q_halt and q_continue from the first position.
+///
+/// # Shapes
+///
+/// - z_H: `[batch, puzzle_emb_len + seq, hidden]`
+pub(crate) fn output_heads(lm_head: &Linear, q_head: &Linear, z_H: Tensor<3>, puzzle_emb_len: usize) -> TrmOutput {
+    let [batch_size, positions, hidden] = z_H.dims();
+    let seq = positions - puzzle_emb_len;
+
+    // logits: [batch, seq, vocab], skipping the puzzle positions.
+    let logits = lm_head.forward(z_H.clone()).narrow(1, puzzle_emb_len, seq);
+
+    // q_logits: [batch, 2], read from the first puzzle position.
+    let first_position = z_H.narrow(1, 0, 1).reshape([batch_size, hidden]);
+    let q_logits = q_head.forward(first_position);
+    let q_halt_logits = q_logits.clone().narrow(1, 0, 1).reshape([batch_size]);
+    let q_continue_logits = q_logits.narrow(1, 1, 1).reshape([batch_size]);
+
+    TrmOutput {
+        logits,
+        q_halt_logits,
+        q_continue_logits,
     }
 }
