@@ -1,4 +1,4 @@
-//! Golden cases from the official TRM code, and the comparisons the golden tests share.
+//! Golden cases from the official TRM and HRM code, and the comparisons the golden tests share.
 
 #![allow(dead_code, non_snake_case)]
 
@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use burn::prelude::*;
 use ponder_model::checkpoint::StateDict;
-use ponder_model::{Halting, Trm, TrmBatch, TrmConfig};
+use ponder_model::{Halting, Model, TrmBatch, TrmConfig};
 
 /// Max absolute logit error on the CPU backend.
 pub const CPU_LOGITS_TOLERANCE: f32 = 1e-4;
@@ -20,7 +20,7 @@ pub const CPU_LOGITS_TOLERANCE: f32 = 1e-4;
 pub const CPU_SENSITIVE_LOGITS_TOLERANCE: f32 = 2e-4;
 /// Max absolute logit error on wgpu, whose reductions sum in another order.
 pub const WGPU_LOGITS_TOLERANCE: f32 = 2e-3;
-/// Max absolute q_halt error on every backend.
+/// Max absolute q_halt (and q_continue) error on every backend.
 pub const Q_HALT_TOLERANCE: f32 = 1e-3;
 
 pub fn fixtures_dir() -> PathBuf {
@@ -66,6 +66,10 @@ impl GoldenCase {
         self.stored(name).shape().to_vec()
     }
 
+    pub fn has(&self, name: &str) -> bool {
+        self.io.contains_key(name)
+    }
+
     pub fn floats(&self, name: &str) -> Vec<f32> {
         self.stored(name).as_f32().unwrap_or_else(|| panic!("{name} is not a float tensor")).to_vec()
     }
@@ -103,6 +107,8 @@ pub fn ints<const D: usize>(tensor: Tensor<D, Int>) -> Vec<i32> {
 pub struct StepErrors {
     pub logits: f32,
     pub q_halt: f32,
+    /// Present where the case stores `stepK.q_continue_logits` (the HRM case does).
+    pub q_continue: Option<f32>,
     pub z_H: f32,
     pub wrong_preds: usize,
 }
@@ -110,7 +116,7 @@ pub struct StepErrors {
 /// Runs `steps` ACT steps of `case` on `device` and measures every step
 /// against the golden outputs.
 pub fn run_case(case: &GoldenCase, device: &Device, steps: usize) -> Vec<StepErrors> {
-    let model = Trm::load(&case.config, &case.weights, device).unwrap();
+    let model = Model::load(&case.config, &case.weights, device).unwrap();
     let batch = case.batch(device);
 
     let mut carry = model.initial_act_carry(&batch);
@@ -123,9 +129,14 @@ pub fn run_case(case: &GoldenCase, device: &Device, steps: usize) -> Vec<StepErr
         assert_eq!(output.logits.dims().to_vec(), case.shape(&logits_name), "step {step} logits shape");
         let golden_preds = case.ints(&format!("step{step}.preds"));
         let preds = ints(output.preds);
+        let q_continue_name = format!("step{step}.q_continue_logits");
+        let q_continue = case
+            .has(&q_continue_name)
+            .then(|| max_abs_diff(&floats(output.q_continue_logits), &case.floats(&q_continue_name)));
         errors.push(StepErrors {
             logits: max_abs_diff(&floats(output.logits), &case.floats(&logits_name)),
             q_halt: max_abs_diff(&floats(output.q_halt_logits), &case.floats(&format!("step{step}.q_halt_logits"))),
+            q_continue,
             z_H: max_abs_diff(&floats(carry.inner.z_H.clone()), &case.floats(&format!("step{step}.z_H"))),
             wrong_preds: preds.iter().zip(&golden_preds).filter(|(a, b)| a != b).count(),
         });
@@ -136,8 +147,9 @@ pub fn run_case(case: &GoldenCase, device: &Device, steps: usize) -> Vec<StepErr
 /// Asserts the tolerances on every step and prints the measured errors.
 pub fn assert_case(case: &GoldenCase, backend: &str, errors: &[StepErrors], logits_tolerance: impl Fn(usize) -> f32) {
     for (step, error) in errors.iter().enumerate() {
+        let q_continue = error.q_continue.map(|value| format!(", max |q_continue error| {value:.3e}")).unwrap_or_default();
         println!(
-            "{} on {backend}, step {step}: max |logits error| {:.3e}, max |q_halt error| {:.3e}, max |z_H error| {:.3e}, wrong preds {}",
+            "{} on {backend}, step {step}: max |logits error| {:.3e}, max |q_halt error| {:.3e}{q_continue}, max |z_H error| {:.3e}, wrong preds {}",
             case.name, error.logits, error.q_halt, error.z_H, error.wrong_preds
         );
     }
@@ -145,6 +157,9 @@ pub fn assert_case(case: &GoldenCase, backend: &str, errors: &[StepErrors], logi
         let tolerance = logits_tolerance(step);
         assert!(error.logits <= tolerance, "{} step {step}: logits off by {}, more than {tolerance}", case.name, error.logits);
         assert!(error.q_halt <= Q_HALT_TOLERANCE, "{} step {step}: q_halt off by {}", case.name, error.q_halt);
+        if let Some(q_continue) = error.q_continue {
+            assert!(q_continue <= Q_HALT_TOLERANCE, "{} step {step}: q_continue off by {q_continue}", case.name);
+        }
         assert_eq!(error.wrong_preds, 0, "{} step {step}: predictions differ", case.name);
     }
 }
