@@ -45,7 +45,7 @@ async function showReport(report) {
     report.backend === "webgpu" ? await describeWebGpuAdapter(report.adapter) : report.adapter;
   element("values").textContent = JSON.stringify([report.values.slice(0, 2), report.values.slice(2, 4)]);
   const notice = element("notice");
-  notice.hidden = report.fallbackReason === null;
+  notice.hidden = !report.fallbackReason;
   notice.textContent = report.fallbackReason ? `Running on the CPU because ${report.fallbackReason}` : "";
 }
 

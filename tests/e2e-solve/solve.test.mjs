@@ -3,13 +3,18 @@
 // fallback with WebGPU disabled; a prediction after every ACT step, the vote
 // tally, two attempts, "Use this", and Cancel.
 
+// NOTE: `cargo xtask test` does not run this file yet. With the full-size
+// default model, one ACT step under SwiftShader on 2 cores took minutes, and a
+// first run did not finish within 11 minutes; it needs a smaller test model.
+// Run it by hand: PONDER_DIST=$PWD/dist node --test tests/e2e-solve/
+
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { ARTIFACTS, launchChromium } from "./browser.mjs";
-import { serveDirectory } from "./server.mjs";
+import { ARTIFACTS, launchChromium } from "../e2e/browser.mjs";
+import { serveDirectory } from "../e2e/server.mjs";
 
 const DIST = process.env.PONDER_DIST;
 const TASK_LINK = "?dataset=arc-agi-1/training&task=007bbfb7";
