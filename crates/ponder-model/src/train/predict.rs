@@ -2,14 +2,18 @@
 //! augmentation with that augmentation's puzzle row, a fixed number of ACT
 //! steps, each prediction mapped back and the grids voted on.
 
+#[cfg(not(target_arch = "wasm32"))]
 use burn::module::Module;
 use burn::prelude::*;
 use ponder_tasks::encoding::EncodingError;
 use ponder_tasks::vote::{Candidate, Ranked, rank};
 
+#[cfg(not(target_arch = "wasm32"))]
 use crate::act::Halting;
 use crate::train::data::AugmentedTask;
-use crate::trm::{Trm, TrmBatch};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::trm::Trm;
+use crate::trm::TrmBatch;
 
 /// The batch of one test input under every augmentation of `data`, or
 /// `None` when the task has no test input `test_index`.
