@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail, ensure};
 use burn::prelude::*;
 use ponder_model::checkpoint::StateDict;
-use ponder_model::{DatasetShape, Halting, Trm, TrmBatch, TrmConfig};
+use ponder_model::{DatasetShape, Halting, Model, TrmBatch, TrmConfig};
 use safetensors::{Dtype, tensor::TensorView};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -36,13 +36,15 @@ pub struct Args {
     /// ACT steps to run; defaults to the config's halt_max_steps.
     #[arg(long)]
     steps: Option<usize>,
-    /// Output file: `stepK.logits`, `stepK.q_halt_logits` and `stepK.preds` for every step K.
+    /// Output file: `stepK.logits`, `stepK.q_halt_logits`, `stepK.q_continue_logits`
+    /// and `stepK.preds` for every step K.
     #[arg(long)]
     out: PathBuf,
     #[arg(long, value_enum, default_value = "cpu")]
     backend: Backend,
-    /// Stop each example at the first step whose q_halt logit is positive
-    /// (its later outputs repeat that step's), and write `stepK.steps`.
+    /// Stop each example at the first step at which it halts (TRM: positive
+    /// q_halt logit; HRM: q_halt logit above q_continue), repeat that step's
+    /// outputs after it, and write `stepK.steps`.
     #[arg(long)]
     q_halt: bool,
 }
@@ -83,7 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .init()
             .context("failed to start wgpu: no usable GPU adapter (on Linux without a GPU, install Mesa's lavapipe: mesa-vulkan-drivers)")?,
     };
-    let model = Trm::load(&config, &checkpoint, &device).with_context(|| format!("cannot load {}", args.checkpoint.display()))?;
+    let model = Model::load(&config, &checkpoint, &device).with_context(|| format!("cannot load {}", args.checkpoint.display()))?;
     let batch = TrmBatch {
         inputs: Tensor::from_data(TensorData::new(inputs.values.clone(), [batch_size, seq]), &device),
         puzzle_identifiers: Tensor::from_data(TensorData::new(puzzle_identifiers.values.clone(), [batch_size]), &device),
@@ -98,6 +100,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let logits_shape = output.logits.dims().to_vec();
         let logits = read_f32(output.logits.into_data())?;
         let q_halt = read_f32(output.q_halt_logits.into_data())?;
+        let q_continue = read_f32(output.q_continue_logits.into_data())?;
         let preds = read_i32(output.preds.into_data())?;
         let steps_used = read_i32(output.steps.into_data())?;
 
@@ -110,6 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
         written.push((format!("step{step}.logits"), Dtype::F32, logits_shape, to_bytes(&logits)));
         written.push((format!("step{step}.q_halt_logits"), Dtype::F32, vec![batch_size], to_bytes(&q_halt)));
+        written.push((format!("step{step}.q_continue_logits"), Dtype::F32, vec![batch_size], to_bytes(&q_continue)));
         written.push((format!("step{step}.preds"), Dtype::I32, vec![batch_size, seq], to_bytes(&preds)));
         if args.q_halt {
             written.push((format!("step{step}.steps"), Dtype::I32, vec![batch_size], to_bytes(&steps_used)));

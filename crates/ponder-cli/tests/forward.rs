@@ -1,4 +1,5 @@
-//! `ponder forward` on the `arc_small` golden case, compared with the official outputs.
+//! `ponder forward` on the `arc_small` (TRM) and `hrm_arc_small` (HRM) golden
+//! cases, compared with the official outputs.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -6,6 +7,7 @@ use std::process::Command;
 use safetensors::{Dtype, SafeTensors};
 
 const LOGITS_TOLERANCE: f32 = 1e-4;
+/// Max absolute q_halt and q_continue error.
 const Q_HALT_TOLERANCE: f32 = 1e-3;
 
 fn fixture(name: &str) -> PathBuf {
@@ -31,19 +33,20 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
-#[test]
-fn forward_arc_small_matches_golden() {
-    let out_dir = std::env::temp_dir().join(format!("ponder-forward-test-{}", std::process::id()));
+/// Runs `ponder forward` on a golden case on CPU and compares every output
+/// it writes with the official one.
+fn assert_forward_matches_golden(case: &str) {
+    let out_dir = std::env::temp_dir().join(format!("ponder-forward-test-{case}-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
-    let out = out_dir.join("arc_small.out.safetensors");
-    let golden_path = fixture("arc_small.io.safetensors");
+    let out = out_dir.join(format!("{case}.out.safetensors"));
+    let golden_path = fixture(&format!("{case}.io.safetensors"));
 
     let status = Command::new(env!("CARGO_BIN_EXE_ponder"))
         .arg("forward")
         .arg("--config")
-        .arg(fixture("arc_small.config.json"))
+        .arg(fixture(&format!("{case}.config.json")))
         .arg("--checkpoint")
-        .arg(fixture("arc_small.safetensors"))
+        .arg(fixture(&format!("{case}.safetensors")))
         .arg("--batch")
         .arg(&golden_path)
         .args(["--steps", "3", "--backend", "cpu", "--out"])
@@ -58,25 +61,44 @@ fn forward_arc_small_matches_golden() {
     let golden = SafeTensors::deserialize(&golden).unwrap();
     let mut names = written.names();
     names.sort();
-    assert_eq!(names.len(), 9, "{names:?}");
+    assert_eq!(names.len(), 12, "{names:?}");
 
     for step in 0..3 {
         let (shape, logits) = floats(&written, &format!("step{step}.logits"));
         let (golden_shape, golden_logits) = floats(&golden, &format!("step{step}.logits"));
         assert_eq!(shape, golden_shape);
         let error = max_abs_diff(&logits, &golden_logits);
-        assert!(error <= LOGITS_TOLERANCE, "step {step}: logits off by {error}");
+        assert!(error <= LOGITS_TOLERANCE, "{case} step {step}: logits off by {error}");
 
         let (_, q_halt) = floats(&written, &format!("step{step}.q_halt_logits"));
         let (_, golden_q_halt) = floats(&golden, &format!("step{step}.q_halt_logits"));
         let error = max_abs_diff(&q_halt, &golden_q_halt);
-        assert!(error <= Q_HALT_TOLERANCE, "step {step}: q_halt off by {error}");
+        assert!(error <= Q_HALT_TOLERANCE, "{case} step {step}: q_halt off by {error}");
+
+        // Only the HRM case stores q_continue; TRM's released checkpoints never train it.
+        let q_continue_name = format!("step{step}.q_continue_logits");
+        if golden.names().contains(&q_continue_name.as_str()) {
+            let (_, q_continue) = floats(&written, &q_continue_name);
+            let (_, golden_q_continue) = floats(&golden, &q_continue_name);
+            let error = max_abs_diff(&q_continue, &golden_q_continue);
+            assert!(error <= Q_HALT_TOLERANCE, "{case} step {step}: q_continue off by {error}");
+        }
 
         let preds = ints(&written, &format!("step{step}.preds"));
         let golden_preds = ints(&golden, &format!("step{step}.preds"));
-        assert_eq!(preds, golden_preds, "step {step}: predictions differ");
+        assert_eq!(preds, golden_preds, "{case} step {step}: predictions differ");
     }
     std::fs::remove_dir_all(&out_dir).unwrap();
+}
+
+#[test]
+fn forward_arc_small_matches_golden() {
+    assert_forward_matches_golden("arc_small");
+}
+
+#[test]
+fn forward_hrm_arc_small_matches_golden() {
+    assert_forward_matches_golden("hrm_arc_small");
 }
 
 #[test]
