@@ -70,7 +70,7 @@ pub enum BackendError {
 
 thread_local! {
     // burn registers a wgpu runtime once per process (once per page in the
-    // browser); a second registration fails, so the first result is kept,
+    // browser). A second registration fails, so the first result is kept,
     // failures included.
     static WGPU: RefCell<Option<Result<(Device, String), String>>> = const { RefCell::new(None) };
 }

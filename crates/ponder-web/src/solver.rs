@@ -67,7 +67,7 @@ pub struct Solver {
 #[wasm_bindgen]
 impl Solver {
     /// Resolves to a solver on `"webgpu"`, `"cpu"` or `"auto"` (WebGPU when it
-    /// initialises, else the CPU; `fallbackReason` then says why).
+    /// initialises, else the CPU; `fallbackReason` then gives the reason).
     pub async fn create(backend: String) -> Result<Solver, JsError> {
         let request: BackendRequest = backend.parse().map_err(to_js_error)?;
         let choice = acquire(request).await.map_err(to_js_error)?;
@@ -188,9 +188,8 @@ impl Solver {
     }
 }
 
-/// A network written by `ponder convert` has no puzzle-embedding table; the
-/// solver uses only row 0, so the table becomes that one row: the mean row
-/// when given, zeros otherwise.
+/// Adds a one-row puzzle-embedding table to a network written by `ponder convert`,
+/// which has none. The solver uses only row 0: the mean row when given, else zeros.
 fn prepare_puzzle_embedding(config: &mut TrmConfig, state_dict: &mut StateDict, mean_row: Option<&[u8]>) -> Result<(), JsError> {
     if config.puzzle_emb_ndim == 0 || state_dict.contains_key(PUZZLE_EMB_KEY) {
         return Ok(());
