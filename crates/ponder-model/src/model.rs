@@ -5,6 +5,7 @@ use burn::prelude::*;
 use crate::act::{self, ActCarry, ActOutput, Halting, Recurrent};
 use crate::checkpoint::StateDict;
 use crate::config::{Family, TrmConfig};
+use crate::embeddings::InputEmbeddings;
 use crate::hrm::Hrm;
 use crate::load::LoadError;
 use crate::trm::{InnerCarry, Trm, TrmBatch, TrmOutput};
@@ -34,6 +35,27 @@ impl Model {
             Self::Trm(_) => Family::Trm,
             Self::Hrm(_) => Family::Hrm,
         }
+    }
+
+    /// The token, puzzle and position embeddings, which both families share.
+    pub fn embeddings(&self) -> &InputEmbeddings {
+        match self {
+            Self::Trm(trm) => &trm.embeddings,
+            Self::Hrm(hrm) => &hrm.embeddings,
+        }
+    }
+
+    /// The embeddings, to swap the puzzle-embedding table (fine-tuning does).
+    pub fn embeddings_mut(&mut self) -> &mut InputEmbeddings {
+        match self {
+            Self::Trm(trm) => &mut trm.embeddings,
+            Self::Hrm(hrm) => &mut hrm.embeddings,
+        }
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> Device {
+        self.embeddings().embed_tokens.val().device()
     }
 
     /// Builds the carry of a fresh puzzle: `H_init` and `L_init` at every position.

@@ -9,9 +9,9 @@
 use burn::module::Param;
 use burn::prelude::*;
 
-use crate::embeddings::InputEmbeddings;
+use crate::model::Model;
 use crate::train::loss::{LossOutput, act_loss};
-use crate::trm::{InnerCarry, Trm, TrmBatch};
+use crate::trm::{InnerCarry, TrmBatch};
 
 /// A batch of labelled examples.
 #[derive(Debug, Clone)]
@@ -73,7 +73,7 @@ pub struct TrainStepOutput {
 impl TrainCarry {
     /// The carry before the first step: every slot halted, so the first step
     /// loads the whole batch with fresh latents.
-    pub fn new(model: &Trm, batch: &TrainBatch) -> Self {
+    pub fn new(model: &Model, batch: &TrainBatch) -> Self {
         let [batch_size, seq] = batch.inputs.dims();
         let device = batch.inputs.device();
         Self {
@@ -95,7 +95,7 @@ impl TrainCarry {
 /// leaves whatever the model's parameters are set to. Nothing is read back
 /// from the device.
 pub fn train_act_step(
-    model: &Trm,
+    model: &Model,
     carry: TrainCarry,
     batch: &TrainBatch,
     settings: ActSettings,
@@ -192,8 +192,8 @@ pub fn draw_min_halt_steps(
 
 /// A shallow copy of `model` whose puzzle-embedding table is the batch's own
 /// rows as fresh gradient leaves, with identifiers `0..batch` to address them.
-fn with_local_puzzle_rows(model: &Trm, identifiers: &Tensor<1, Int>) -> (Trm, Option<Tensor<2>>, Tensor<1, Int>) {
-    let Some(table) = &model.embeddings.puzzle_emb else {
+fn with_local_puzzle_rows(model: &Model, identifiers: &Tensor<1, Int>) -> (Model, Option<Tensor<2>>, Tensor<1, Int>) {
+    let Some(table) = &model.embeddings().puzzle_emb else {
         return (model.clone(), None, identifiers.clone());
     };
     let [batch] = identifiers.dims();
@@ -201,16 +201,8 @@ fn with_local_puzzle_rows(model: &Trm, identifiers: &Tensor<1, Int>) -> (Trm, Op
 
     let rows = Param::from_tensor(table.val().select(0, identifiers.clone()).detach().require_grad());
     let leaf = rows.val();
-    let local = Trm {
-        embeddings: InputEmbeddings {
-            puzzle_emb: Some(rows),
-            embed_tokens: model.embeddings.embed_tokens.clone(),
-            embed_pos: model.embeddings.embed_pos.clone(),
-            puzzle_emb_len: model.embeddings.puzzle_emb_len,
-            hidden_size: model.embeddings.hidden_size,
-        },
-        ..model.clone()
-    };
+    let mut local = model.clone();
+    local.embeddings_mut().puzzle_emb = Some(rows);
     let local_identifiers = Tensor::<1, Int>::arange(0..batch as i64, &device);
     (local, Some(leaf), local_identifiers)
 }

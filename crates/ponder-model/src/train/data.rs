@@ -6,9 +6,9 @@
 use std::collections::HashSet;
 
 use ponder_tasks::arc::Task;
-use ponder_tasks::augment::Augmentation;
+use ponder_tasks::augment::{Augmentation, ColourMap};
 use ponder_tasks::grid::Grid;
-use ponder_tasks::encoding::{EncodingError, Translation, encode_grid, encode_pair, labels_with_ignore, random_translation};
+use ponder_tasks::encoding::{EncodingError, Translation, encode_pair, labels_with_ignore, random_translation};
 use ponder_tasks::rng::Rng;
 
 /// Draws of a random augmentation allowed per requested one before giving
@@ -41,9 +41,10 @@ impl AugmentedTask {
     /// Builds `count` augmentations of the task's demonstration pairs. With
     /// `translate`, each pair is placed at a random offset on the canvas (the
     /// same for its input and output), as the official builder does for
-    /// training puzzles.
-    pub fn build(task_id: &str, task: &Task, count: usize, translate: bool, rng: &mut Rng) -> Result<Self, EncodingError> {
-        let augmentations = plan_augmentations(task, count, rng);
+    /// training puzzles. Without `permute_colours`, the augmentations are
+    /// dihedral transforms only, so at most 8 exist.
+    pub fn build(task_id: &str, task: &Task, count: usize, translate: bool, permute_colours: bool, rng: &mut Rng) -> Result<Self, EncodingError> {
+        let augmentations = plan_augmentations(task, count, permute_colours, rng);
         let mut examples = Vec::with_capacity(augmentations.len() * task.train.len());
         for (identifier, augmentation) in augmentations.iter().enumerate() {
             for pair in &task.train {
@@ -65,37 +66,22 @@ impl AugmentedTask {
             examples,
         })
     }
-
-    /// The test input `test_index` under every augmentation, untranslated, as
-    /// `(augmented puzzle name, tokens, puzzle row)`. Returns `None` when the
-    /// task has no such test input.
-    pub fn test_inputs(&self, test_index: usize) -> Option<Result<Vec<(String, Vec<i32>, i32)>, EncodingError>> {
-        let test = self.task.test.get(test_index)?;
-        let inputs = self
-            .augmentations
-            .iter()
-            .enumerate()
-            .map(|(identifier, augmentation)| {
-                let tokens = encode_grid(&augmentation.apply(&test.input), Translation::default())?;
-                let tokens = tokens.iter().map(|&token| i32::from(token)).collect();
-                Ok((augmentation.name(&self.task_id), tokens, identifier as i32))
-            })
-            .collect();
-        Some(inputs)
-    }
 }
 
 /// The identity, then random augmentations whose augmented demonstrations
 /// differ from every earlier one, as the official builder deduplicates them.
 /// Returns fewer than `count` when the task has fewer distinct augmentations.
-fn plan_augmentations(task: &Task, count: usize, rng: &mut Rng) -> Vec<Augmentation> {
+fn plan_augmentations(task: &Task, count: usize, permute_colours: bool, rng: &mut Rng) -> Vec<Augmentation> {
     let mut augmentations = vec![Augmentation::IDENTITY];
     let mut seen = HashSet::new();
     seen.insert(augmented_pairs(task, &Augmentation::IDENTITY));
     let mut draws = 0;
     while augmentations.len() < count && draws < count * DRAWS_PER_AUGMENTATION {
         draws += 1;
-        let augmentation = Augmentation::random(rng);
+        let mut augmentation = Augmentation::random(rng);
+        if !permute_colours {
+            augmentation.colours = ColourMap::IDENTITY;
+        }
         if seen.insert(augmented_pairs(task, &augmentation)) {
             augmentations.push(augmentation);
         }

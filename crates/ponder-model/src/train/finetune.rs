@@ -15,7 +15,7 @@ use crate::train::adamw::{AdamW, AdamWConfig};
 use crate::train::data::AugmentedTask;
 use crate::train::schedule::LrSchedule;
 use crate::train::sign_sgd::{PUZZLE_EMB_LR, SparseSignSgd};
-use crate::trm::Trm;
+use crate::model::Model;
 
 /// Which weights fine-tuning changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +38,10 @@ pub struct FinetuneConfig {
     pub augmentations: usize,
     /// Place each augmented pair at a random offset on the canvas.
     pub translate: bool,
+    /// Let augmentations permute the colours (all but 0), as the official
+    /// builder does. Off, they are dihedral transforms only, which keeps a
+    /// rule about particular colours the same in every augmentation.
+    pub permute_colours: bool,
     /// Examples per step.
     pub batch_size: usize,
     /// Base learning rate of AdamW (official `lr`).
@@ -61,6 +65,7 @@ impl Default for FinetuneConfig {
             mode: FinetuneMode::EmbeddingOnly,
             augmentations: 8,
             translate: true,
+            permute_colours: true,
             batch_size: 8,
             lr: 1e-4,
             puzzle_emb_lr: PUZZLE_EMB_LR,
@@ -99,18 +104,24 @@ pub struct StepReport {
     pub step: usize,
     /// The official loss of the step divided by the batch size.
     pub loss: f32,
+    /// The stablemax cross-entropy part of `loss`, divided by the batch size:
+    /// how far the predicted demonstration outputs are from the right ones.
+    /// Unlike `loss`, it leaves out the q_halt term, which grows while the
+    /// Q-head learns that answers turned right.
+    pub lm_loss: f32,
     /// Mean fraction of right tokens over the batch's examples.
     pub accuracy: f32,
     /// Fraction of the batch's examples whose every token is right.
     pub exact_accuracy: f32,
-    /// Whether this step's model is the best so far (lowest loss).
+    /// Whether this step's model is the best so far: the lowest `lm_loss`.
+    /// The q_halt term is left out because it grows as answers turn right.
     pub is_best: bool,
 }
 
 /// The model as it was at one step, with that step's report.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
-    pub model: Trm,
+    pub model: Model,
     pub report: StepReport,
 }
 
@@ -119,7 +130,7 @@ pub struct Snapshot {
 /// then take [`best`](Self::best) or [`model`](Self::model).
 #[derive(Debug)]
 pub struct Finetuner {
-    model: Trm,
+    model: Model,
     config: FinetuneConfig,
     settings: ActSettings,
     data: AugmentedTask,
@@ -139,10 +150,10 @@ pub struct Finetuner {
 
 /// A step that has run but whose metrics are still on the device.
 struct PendingStep {
-    /// `[3]`: loss per example, token accuracy, exact accuracy.
+    /// `[4]`: loss per example, token accuracy, exact accuracy, lm_loss per example.
     metrics: Tensor<1>,
     /// The model the step measured, before its update.
-    measured: Trm,
+    measured: Model,
 }
 
 impl Finetuner {
@@ -152,12 +163,12 @@ impl Finetuner {
     /// The puzzle-embedding table is replaced by one row per augmentation,
     /// each a copy of `initial_row` (`[puzzle_emb_ndim]`) or, when it is
     /// `None`, of the mean of the model's current rows.
-    pub fn new(model: Trm, model_config: &TrmConfig, task_id: &str, task: &Task, initial_row: Option<Tensor<1>>, config: FinetuneConfig) -> Result<Self, FinetuneError> {
+    pub fn new(model: Model, model_config: &TrmConfig, task_id: &str, task: &Task, initial_row: Option<Tensor<1>>, config: FinetuneConfig) -> Result<Self, FinetuneError> {
         validate(&config)?;
         if task.train.is_empty() {
             return Err(FinetuneError::NoDemonstrations);
         }
-        let Some(table) = &model.embeddings.puzzle_emb else {
+        let Some(table) = &model.embeddings().puzzle_emb else {
             return Err(FinetuneError::NoPuzzleEmbedding);
         };
         let device = table.val().device();
@@ -166,7 +177,7 @@ impl Finetuner {
         }
 
         let mut rng = Rng::new(config.seed);
-        let data = AugmentedTask::build(task_id, task, config.augmentations, config.translate, &mut rng)?;
+        let data = AugmentedTask::build(task_id, task, config.augmentations, config.translate, config.permute_colours, &mut rng)?;
 
         // One row per augmentation, each starting from the same row.
         let [_, ndim] = table.dims();
@@ -185,7 +196,7 @@ impl Finetuner {
             FinetuneMode::EmbeddingOnly => model.no_grad(),
             FinetuneMode::Full => model,
         };
-        model.embeddings.puzzle_emb = Some(Param::from_tensor(new_table).set_require_grad(false));
+        model.embeddings_mut().puzzle_emb = Some(Param::from_tensor(new_table).set_require_grad(false));
 
         let (inputs, labels, identifiers) = upload_examples(&data, &device);
         let order = Vec::new();
@@ -225,11 +236,11 @@ impl Finetuner {
     }
 
     /// The model as trained so far (still on the autodiff device).
-    pub fn model(&self) -> &Trm {
+    pub fn model(&self) -> &Model {
         &self.model
     }
 
-    /// The model of the step with the lowest loss so far, with its report.
+    /// The model of the step with the lowest `lm_loss` so far, with its report.
     pub fn best(&self) -> Option<&Snapshot> {
         self.best.as_ref()
     }
@@ -262,38 +273,40 @@ impl Finetuner {
         // The same warm-up for both optimisers, each from its own base rate.
         let lr_factor = self.lr_schedule().lr(self.step);
         if self.config.mode == FinetuneMode::Full {
-            let table_id = self.model.embeddings.puzzle_emb.as_ref().map(|table| table.id);
+            let table_id = self.model.embeddings().puzzle_emb.as_ref().map(|table| table.id);
             let skip: Vec<_> = table_id.into_iter().collect();
             let model = std::mem::replace(&mut self.model, measured.clone());
             self.model = self.adamw.step(self.config.lr * lr_factor, model, &grads, &skip);
         }
-        let table = self.model.embeddings.puzzle_emb.as_ref().map(|table| (table.id, table.val()));
+        let table = self.model.embeddings().puzzle_emb.as_ref().map(|table| (table.id, table.val()));
         if let (Some(rows), Some((table_id, table))) = (&output.puzzle_rows, table) {
             let local_grads = rows.grad(&grads).expect("the puzzle rows are gradient leaves");
             let identifiers = output.carry.current.puzzle_identifiers.clone().inner();
             let updated = self.sign_sgd.step(self.config.puzzle_emb_lr * lr_factor, table.inner(), local_grads, identifiers);
-            self.model.embeddings.puzzle_emb = Some(Param::initialized(table_id, updated.autodiff()));
+            self.model.embeddings_mut().puzzle_emb = Some(Param::initialized(table_id, updated.autodiff()));
         }
 
         let loss = output.loss;
         let batch_size = batch_size as f64;
         let per_example = loss.loss.detach().inner() / batch_size;
+        let lm_per_example = loss.lm_loss.detach().inner() / batch_size;
         let accuracy = loss.token_accuracy.inner().mean();
         let exact = loss.seq_is_correct.inner().float().mean();
         self.carry = Some(detach_carry(output.carry));
         PendingStep {
-            metrics: Tensor::cat(vec![per_example, accuracy, exact], 0),
+            metrics: Tensor::cat(vec![per_example, accuracy, exact, lm_per_example], 0),
             measured,
         }
     }
 
     fn finish_step(&mut self, pending: PendingStep, data: TensorData) -> Result<StepReport, FinetuneError> {
         let values: Vec<f32> = data.convert::<f32>().try_into_vec().map_err(|error| FinetuneError::Read(format!("{error:?}")))?;
-        let [loss, accuracy, exact_accuracy] = [values[0], values[1], values[2]];
-        let is_best = self.best.as_ref().is_none_or(|best| loss < best.report.loss);
+        let [loss, accuracy, exact_accuracy, lm_loss] = [values[0], values[1], values[2], values[3]];
+        let is_best = self.best.as_ref().is_none_or(|best| lm_loss < best.report.lm_loss);
         let report = StepReport {
             step: self.step,
             loss,
+            lm_loss,
             accuracy,
             exact_accuracy,
             is_best,

@@ -7,7 +7,6 @@ pub mod adamw;
 pub mod data;
 pub mod finetune;
 pub mod loss;
-pub mod predict;
 pub mod schedule;
 pub mod sign_sgd;
 
@@ -16,8 +15,5 @@ pub use adamw::{AdamW, AdamWConfig};
 pub use data::{AugmentedTask, Example};
 pub use finetune::{FinetuneConfig, FinetuneError, FinetuneMode, Finetuner, Snapshot, StepReport};
 pub use loss::{IGNORE_LABEL_ID, LossOutput, act_loss, stablemax_cross_entropy};
-pub use predict::rank_predictions;
-#[cfg(not(target_arch = "wasm32"))]
-pub use predict::predict_test;
 pub use schedule::LrSchedule;
 pub use sign_sgd::SparseSignSgd;

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use burn::prelude::*;
-use ponder_model::Trm;
+use ponder_model::{Model, Trm};
 use ponder_model::train::{ActSettings, TrainBatch, TrainCarry, train_act_step};
 
 use super::{GoldenCase, floats};
@@ -44,6 +44,8 @@ pub fn relative_error(got: &[f32], expected: &[f32]) -> f32 {
 pub fn run_train_step(case: &GoldenCase, device: &Device) -> TrainErrors {
     let device = device.clone().autodiff();
     let model = Trm::load(&case.config, &case.weights, &device).unwrap();
+    // A clone shares the parameters' tensors, so their gradients are found through `model`.
+    let network = Model::from(model.clone());
     let trm_batch = case.batch(&device);
     let batch = TrainBatch {
         inputs: trm_batch.inputs,
@@ -54,8 +56,8 @@ pub fn run_train_step(case: &GoldenCase, device: &Device) -> TrainErrors {
 
     // The golden step ran with exploration off, so no slot has a minimum.
     let no_minimum = Tensor::<1, Int>::zeros([batch_size], &device);
-    let carry = TrainCarry::new(&model, &batch);
-    let output = train_act_step(&model, carry, &batch, ActSettings::from_config(&case.config), no_minimum);
+    let carry = TrainCarry::new(&network, &batch);
+    let output = train_act_step(&network, carry, &batch, ActSettings::from_config(&case.config), no_minimum);
 
     let grads = output.loss.loss.backward();
     let scalar = |tensor: Tensor<1>| floats(tensor)[0];
