@@ -22,13 +22,9 @@ fn sudoku_mlp_small_matches_official() {
     assert_case(&case, "cpu", &errors, tolerance);
 }
 
-// NOTE: in the unoptimised test profile the Flex backend needs an estimated
-// 40 minutes for this step (arc_small takes about 40 s a step), so it runs only
-// on request: `cargo test -p ponder-model --release --test golden_cpu -- --ignored`.
-// An `opt-level` override for burn-flex and gemm in the workspace's dev profile
-// would let it run by default.
+// The workspace's dev profile builds every dependency at opt-level 3, so one
+// ACT step of the full ARC-AGI-1 shape on Flex takes seconds in a test build.
 #[test]
-#[ignore = "needs an optimised build; run with --release -- --ignored"]
 fn arc_full_matches_official() {
     let dir = shared_golden_dir();
     assert!(
