@@ -5,6 +5,8 @@
 //! console by `console_error_panic_hook` instead of surfacing as a bare trap.
 
 mod backend;
+pub mod finetune;
+pub mod shard;
 mod smoke;
 pub mod solve;
 mod solver;

@@ -8,7 +8,7 @@
 use std::ops::ControlFlow;
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use ponder_model::{ActOutput, Halting, Trm, TrmBatch, TrmConfig};
+use ponder_model::{ActOutput, Halting, Model, TrmBatch, TrmConfig};
 use ponder_tasks::augment::{Augmentation, ColourMap, Dihedral};
 use ponder_tasks::encoding::{Translation, decode_prediction, encode_grid};
 use ponder_tasks::rng::Rng;
@@ -109,7 +109,7 @@ pub enum SolveError {
     Cancelled,
 }
 
-const ARC_SEQ_LEN: usize = 900;
+pub(crate) const ARC_SEQ_LEN: usize = 900;
 const MAX_AUGMENTATIONS: usize = 64;
 
 impl SolveOptions {
@@ -151,17 +151,38 @@ pub fn plan_augmentations(count: usize, seed: u64) -> Vec<Augmentation> {
         .collect()
 }
 
+/// One augmented copy of the test input and the puzzle-embedding row it is solved with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlannedInput {
+    pub augmentation: Augmentation,
+    pub puzzle_identifier: usize,
+}
+
+/// How to run the planned inputs: ACT steps, early halting and batch size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunSettings {
+    pub steps: usize,
+    pub early_halting: bool,
+    pub batch_size: usize,
+}
+
+impl From<&SolveOptions> for RunSettings {
+    fn from(options: &SolveOptions) -> Self {
+        Self { steps: options.steps, early_halting: options.early_halting, batch_size: options.batch_size }
+    }
+}
+
 /// Solves test input `test_index` of `task`, calling `on_step` after every
 /// ACT step. The solve is cancelled when `on_step` returns `Break`, or when
 /// `is_cancelled` returns true, which is asked before every step.
 pub async fn solve(
-    model: &Trm,
+    model: &Model,
     config: &TrmConfig,
     device: &Device,
     task: &Task,
     test_index: usize,
     options: &SolveOptions,
-    mut on_step: impl FnMut(&StepReport) -> ControlFlow<()>,
+    on_step: impl FnMut(&StepReport) -> ControlFlow<()>,
     is_cancelled: impl Fn() -> bool,
 ) -> Result<SolveResult, SolveError> {
     options.validate()?;
@@ -171,20 +192,37 @@ pub async fn solve(
     }
     options.check_puzzle_identifier(config)?;
 
-    let plan = plan_augmentations(options.augmentations, options.seed);
-    let halting = if options.early_halting { Halting::QHalt } else { Halting::MaxSteps };
-    let total_steps = (plan.len() * options.steps) as f64;
+    let plan: Vec<PlannedInput> = plan_augmentations(options.augmentations, options.seed)
+        .into_iter()
+        .map(|augmentation| PlannedInput { augmentation, puzzle_identifier: options.puzzle_identifier })
+        .collect();
+    solve_planned(model, device, &test.input, &plan, options.into(), on_step, is_cancelled).await
+}
+
+/// Runs every planned input of `input` for `settings.steps` ACT steps, in
+/// batches, reporting each step, and votes over the final predictions.
+pub async fn solve_planned(
+    model: &Model,
+    device: &Device,
+    input: &Grid,
+    plan: &[PlannedInput],
+    settings: RunSettings,
+    mut on_step: impl FnMut(&StepReport) -> ControlFlow<()>,
+    is_cancelled: impl Fn() -> bool,
+) -> Result<SolveResult, SolveError> {
+    let halting = if settings.early_halting { Halting::QHalt } else { Halting::MaxSteps };
+    let total_steps = (plan.len() * settings.steps) as f64;
     let mut candidates = Vec::with_capacity(plan.len());
     let mut steps_used = Vec::with_capacity(plan.len());
 
-    for (chunk_index, chunk) in plan.chunks(options.batch_size).enumerate() {
-        let first = chunk_index * options.batch_size;
-        let batch = encode_batch(&test.input, chunk, options.puzzle_identifier, device);
+    for (chunk_index, chunk) in plan.chunks(settings.batch_size.max(1)).enumerate() {
+        let first = chunk_index * settings.batch_size.max(1);
+        let batch = encode_batch(input, chunk, device);
         let mut carry = model.initial_act_carry(&batch);
         let mut last: Option<ActOutput> = None;
         let mut predictions = Vec::new();
 
-        for step in 1..=options.steps {
+        for step in 1..=settings.steps {
             if is_cancelled() {
                 return Err(SolveError::Cancelled);
             }
@@ -194,10 +232,10 @@ pub async fn solve(
             predictions = read_predictions(&output, &carry.halted, chunk, first).await?;
             let report = StepReport {
                 step,
-                steps: options.steps,
+                steps: settings.steps,
                 first_augmentation: first,
                 augmentations: plan.len(),
-                progress: ((first * options.steps) + step * chunk.len()) as f64 / total_steps,
+                progress: ((first * settings.steps) + step * chunk.len()) as f64 / total_steps,
                 predictions: predictions.clone(),
             };
             if on_step(&report).is_break() {
@@ -206,7 +244,7 @@ pub async fn solve(
             // Let the worker handle messages, a cancel among them, before the next step.
             crate::yield_now().await;
             last = Some(output);
-            if options.early_halting && predictions.iter().all(|prediction| prediction.halted) {
+            if settings.early_halting && predictions.iter().all(|prediction| prediction.halted) {
                 break;
             }
         }
@@ -228,27 +266,25 @@ pub async fn solve(
     })
 }
 
-/// The augmented test inputs as one batch, all with the same puzzle identifier.
-fn encode_batch(input: &Grid, chunk: &[Augmentation], puzzle_identifier: usize, device: &Device) -> TrmBatch {
+/// The augmented test inputs as one batch, each with its puzzle identifier.
+fn encode_batch(input: &Grid, chunk: &[PlannedInput], device: &Device) -> TrmBatch {
     let mut tokens = Vec::with_capacity(chunk.len() * ARC_SEQ_LEN);
-    for augmentation in chunk {
+    for planned in chunk {
         // Every ARC grid fits the canvas untranslated, so encoding cannot fail.
-        let encoded = encode_grid(&augmentation.apply(input), Translation::default()).expect("an ARC grid fits the canvas");
+        let encoded = encode_grid(&planned.augmentation.apply(input), Translation::default()).expect("an ARC grid fits the canvas");
         tokens.extend(encoded.into_iter().map(i32::from));
     }
+    let identifiers: Vec<i32> = chunk.iter().map(|planned| planned.puzzle_identifier as i32).collect();
     TrmBatch {
         inputs: Tensor::<2, Int>::from_data(TensorData::new(tokens, [chunk.len(), ARC_SEQ_LEN]), device),
-        puzzle_identifiers: Tensor::<1, Int>::from_data(
-            TensorData::new(vec![puzzle_identifier as i32; chunk.len()], [chunk.len()]),
-            device,
-        ),
+        puzzle_identifiers: Tensor::<1, Int>::from_data(TensorData::new(identifiers, [chunk.len()]), device),
     }
 }
 
 async fn read_predictions(
     output: &ActOutput,
     halted: &Tensor<1, burn::tensor::Bool>,
-    chunk: &[Augmentation],
+    chunk: &[PlannedInput],
     first: usize,
 ) -> Result<Vec<Prediction>, SolveError> {
     let preds = read_ints(output.preds.clone()).await?;
@@ -258,9 +294,9 @@ async fn read_predictions(
     Ok(chunk
         .iter()
         .enumerate()
-        .map(|(row, augmentation)| {
+        .map(|(row, planned)| {
             let tokens = &preds[row * ARC_SEQ_LEN..(row + 1) * ARC_SEQ_LEN];
-            let grid = decode_prediction(tokens).ok().map(|grid| augmentation.invert(&grid).to_rows());
+            let grid = decode_prediction(tokens).ok().map(|grid| planned.augmentation.invert(&grid).to_rows());
             Prediction {
                 augmentation: first + row,
                 grid,

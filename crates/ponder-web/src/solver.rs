@@ -7,14 +7,17 @@ use std::rc::Rc;
 
 use js_sys::{Function, Promise};
 use ponder_model::checkpoint::{HostTensor, StateDict};
-use ponder_model::{Trm, TrmConfig, initial_weights};
+use ponder_model::train::FinetuneMode;
+use ponder_model::{Family, Model, TrmConfig, initial_weights};
 use ponder_tasks::Task;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::backend::{BackendChoice, BackendRequest, acquire};
-use crate::solve::{SolveOptions, solve};
+use crate::finetune::{FinetuneOptions, Finetuned, finetune};
+use crate::shard::TaskShard;
+use crate::solve::{RunSettings, SolveOptions, solve, solve_planned};
 
 /// Seed of the embedded default model's weights.
 pub const DEFAULT_MODEL_SEED: u64 = 0;
@@ -35,10 +38,12 @@ pub struct ModelInfo {
     pub halt_max_steps: usize,
 }
 
-/// A model ready to run on the solver's device.
+/// A model ready to run on the solver's device, with the weights it was
+/// built from (fine-tuning builds its own copy on the autodiff device).
 pub struct LoadedModel {
-    pub trm: Trm,
+    pub model: Model,
     pub config: TrmConfig,
+    pub weights: StateDict,
 }
 
 /// The options object of `solve()`, every field optional.
@@ -51,14 +56,38 @@ struct SolveOptionsInput {
     batch_size: Option<usize>,
     seed: Option<u64>,
     puzzle_identifier: Option<usize>,
+    /// The task's id, which selects a loaded embedding shard.
+    task_id: Option<String>,
+}
+
+/// The options object of `finetune()`, every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FinetuneOptionsInput {
+    steps: Option<usize>,
+    time_budget_ms: Option<f64>,
+    augmentations: Option<usize>,
+    mode: Option<String>,
+    lr: Option<f64>,
+    puzzle_emb_lr: Option<f64>,
+    batch_size: Option<usize>,
+    warmup_steps: Option<usize>,
+    translate: Option<bool>,
+    permute_colours: Option<bool>,
+    seed: Option<u64>,
 }
 
 struct SolverState {
     choice: BackendChoice,
     model: Option<Rc<LoadedModel>>,
+    /// The model fine-tuned on one task; `solve()` uses it for that task.
+    finetuned: Option<Rc<Finetuned>>,
+    /// One task's trained puzzle rows from `ponder convert`; `solve()` uses
+    /// them when its `taskId` option names that task.
+    shard: Option<Rc<TaskShard>>,
 }
 
-/// A TRM solver on one backend. Create it with `await Solver.create("auto")`.
+/// A TRM or HRM solver on one backend. Create it with `await Solver.create("auto")`.
 #[wasm_bindgen]
 pub struct Solver {
     state: Rc<RefCell<SolverState>>,
@@ -71,7 +100,7 @@ impl Solver {
     pub async fn create(backend: String) -> Result<Solver, JsError> {
         let request: BackendRequest = backend.parse().map_err(to_js_error)?;
         let choice = acquire(request).await.map_err(to_js_error)?;
-        Ok(Solver { state: Rc::new(RefCell::new(SolverState { choice, model: None })) })
+        Ok(Solver { state: Rc::new(RefCell::new(SolverState { choice, model: None, finetuned: None, shard: None })) })
     }
 
     /// `"webgpu"` or `"cpu"`.
@@ -99,7 +128,7 @@ impl Solver {
         let config = TrmConfig::arc_agi_1(1);
         let weights = initial_weights(&config, DEFAULT_MODEL_SEED);
         let name = format!("untrained TRM, ARC-AGI-1 shape, seed {DEFAULT_MODEL_SEED}");
-        self.install(config, &weights, name, false)
+        self.install(config, weights, name, false)
     }
 
     /// Loads a model from its config (JSON with the official field names) and
@@ -117,7 +146,7 @@ impl Solver {
         let mut config = TrmConfig::from_json_str(config_json).map_err(|error| JsError::new(&format!("invalid model config: {error}")))?;
         let mut state_dict = StateDict::from_bytes(weights, file_name).map_err(to_js_error)?;
         prepare_puzzle_embedding(&mut config, &mut state_dict, mean_row.as_deref())?;
-        self.install(config, &state_dict, file_name.to_string(), true)
+        self.install(config, state_dict, file_name.to_string(), true)
     }
 
     /// Solves test input `testIndex` of a task given as single-task JSON.
@@ -135,14 +164,16 @@ impl Solver {
         let state = self.state.clone();
         future_to_promise(async move {
             let task = Task::from_json("task", &task_json).map_err(|problems| JsValue::from(JsError::new(&problems.to_string())))?;
-            let options = parse_options(options).map_err(JsValue::from)?;
-            let (model, device) = {
+            let (options, task_id) = parse_options(options).map_err(JsValue::from)?;
+            let (model, finetuned, shard, device) = {
                 let state = state.borrow();
                 let model = state
                     .model
                     .clone()
                     .ok_or_else(|| JsValue::from(JsError::new("no model is loaded: call loadDefaultModel() or loadModel() first")))?;
-                (model, state.choice.device.clone())
+                let finetuned = state.finetuned.clone().filter(|finetuned| finetuned.is_for(&task));
+                let shard = state.shard.clone().filter(|shard| task_id.as_deref() == Some(shard.task_id.as_str()));
+                (model, finetuned, shard, state.choice.device.clone())
             };
 
             let mut callback_error = None;
@@ -157,7 +188,19 @@ impl Solver {
                 }
                 ControlFlow::Continue(())
             };
-            let result = solve(&model.trm, &model.config, &device, &task, test_index, &options, on_report, is_cancelled).await;
+            let settings = RunSettings::from(&options);
+            let result = match (&finetuned, &shard) {
+                (Some(finetuned), _) => finetuned.solve(&device, test_index, settings, on_report, is_cancelled).await,
+                (None, Some(shard)) => match task.test.get(test_index) {
+                    Some(test) => {
+                        // A shard of an official dataset has hundreds of augmentations; `augmentations` caps them.
+                        let plan = &shard.plan[..options.augmentations.min(shard.plan.len())];
+                        solve_planned(&shard.model, &device, &test.input, plan, settings, on_report, is_cancelled).await
+                    }
+                    None => Err(crate::solve::SolveError::NoSuchTest { index: test_index, count: task.test.len() }),
+                },
+                (None, None) => solve(&model.model, &model.config, &device, &task, test_index, &options, on_report, is_cancelled).await,
+            };
 
             if let Some(error) = callback_error {
                 return Err(error);
@@ -166,15 +209,87 @@ impl Solver {
             serde_wasm_bindgen::to_value(&result).map_err(|error| JsValue::from(JsError::new(&error.to_string())))
         })
     }
+
+    /// Loads one task's puzzle-embedding shard (`puzzle_emb/tasks/*.safetensors`
+    /// from `ponder convert`) for the loaded model. `solve()` with the option
+    /// `taskId` equal to the shard's task then runs every augmented test input
+    /// the shard has a row for (the first `augmentations` of them), each with
+    /// its trained row, as the official evaluation does. Returns `{ taskId, rows }`.
+    #[wasm_bindgen(js_name = loadEmbeddingShard)]
+    pub fn load_embedding_shard(&self, bytes: &[u8], file_name: &str) -> Result<JsValue, JsError> {
+        let (model, device) = {
+            let state = self.state.borrow();
+            let model = state.model.clone().ok_or_else(|| JsError::new("no model is loaded: load the checkpoint the shard belongs to first"))?;
+            (model, state.choice.device.clone())
+        };
+        let shard = TaskShard::load(&model.model, &model.config, bytes, file_name, &device).map_err(to_js_error)?;
+        let info = serde_wasm_bindgen::to_value(&shard.info()).map_err(to_js_error)?;
+        self.state.borrow_mut().shard = Some(Rc::new(shard));
+        Ok(info)
+    }
+
+    /// Fine-tunes the loaded model on a task's demonstration pairs (single-task
+    /// JSON). Calls `onStep(progress)` after every step with the loss and the
+    /// accuracy on the demonstrations. Stops after `options.steps`, when
+    /// `options.timeBudgetMs` has passed, or within one step after `signal`
+    /// aborts; in every case it keeps the state of the step with the lowest
+    /// loss, which `solve()` then uses for this task, and resolves to
+    /// `{ stepsRun, stopped, best, augmentations }`.
+    pub fn finetune(&self, task_json: String, options: JsValue, on_step: Option<Function>, signal: Option<web_sys::AbortSignal>) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let task = Task::from_json("task", &task_json).map_err(|problems| JsValue::from(JsError::new(&problems.to_string())))?;
+            let options = parse_finetune_options(options).map_err(JsValue::from)?;
+            let (model, device) = {
+                let state = state.borrow();
+                let model = state
+                    .model
+                    .clone()
+                    .ok_or_else(|| JsValue::from(JsError::new("no model is loaded: call loadDefaultModel() or loadModel() first")))?;
+                (model, state.choice.device.clone())
+            };
+
+            let started = js_sys::Date::now();
+            let mut callback_error = None;
+            let is_cancelled = || signal.as_ref().is_some_and(|signal| signal.aborted());
+            let on_progress = |progress: &crate::finetune::FinetuneProgress| {
+                if let Some(on_step) = &on_step {
+                    let value = serde_wasm_bindgen::to_value(progress).unwrap_or(JsValue::NULL);
+                    if let Err(error) = on_step.call1(&JsValue::NULL, &value) {
+                        callback_error = Some(error);
+                        return ControlFlow::Break(());
+                    }
+                }
+                ControlFlow::Continue(())
+            };
+            let result = finetune(&model.weights, &model.config, &device, "task", &task, &options, on_progress, is_cancelled, || js_sys::Date::now() - started).await;
+
+            if let Some(error) = callback_error {
+                return Err(error);
+            }
+            let (finetuned, summary) = result.map_err(|error| JsValue::from(to_js_error(error)))?;
+            state.borrow_mut().finetuned = Some(Rc::new(finetuned));
+            serde_wasm_bindgen::to_value(&summary).map_err(|error| JsValue::from(JsError::new(&error.to_string())))
+        })
+    }
+
+    /// Forgets the fine-tuned model, so that `solve()` uses the loaded one again.
+    #[wasm_bindgen(js_name = clearFinetuned)]
+    pub fn clear_finetuned(&self) {
+        self.state.borrow_mut().finetuned = None;
+    }
 }
 
 impl Solver {
-    fn install(&self, config: TrmConfig, weights: &StateDict, name: String, trained: bool) -> Result<JsValue, JsError> {
+    fn install(&self, config: TrmConfig, weights: StateDict, name: String, trained: bool) -> Result<JsValue, JsError> {
         let device = self.state.borrow().choice.device.clone();
-        let trm = Trm::load(&config, weights, &device).map_err(to_js_error)?;
+        let model = Model::load(&config, &weights, &device).map_err(to_js_error)?;
         let info = ModelInfo {
             name,
-            family: "TRM",
+            family: match model.family() {
+                Family::Trm => "TRM",
+                Family::Hrm => "HRM",
+            },
             trained,
             parameters: weights.iter().filter(|(key, _)| *key != PUZZLE_EMB_KEY).map(|(_, tensor)| tensor.shape().iter().product::<usize>()).sum(),
             hidden_size: config.hidden_size,
@@ -183,7 +298,10 @@ impl Solver {
             halt_max_steps: config.halt_max_steps,
         };
         let value = serde_wasm_bindgen::to_value(&info).map_err(to_js_error)?;
-        self.state.borrow_mut().model = Some(Rc::new(LoadedModel { trm, config }));
+        let mut state = self.state.borrow_mut();
+        state.model = Some(Rc::new(LoadedModel { model, config, weights }));
+        state.finetuned = None;
+        state.shard = None;
         Ok(value)
     }
 }
@@ -211,7 +329,8 @@ fn prepare_puzzle_embedding(config: &mut TrmConfig, state_dict: &mut StateDict, 
     Ok(())
 }
 
-fn parse_options(options: JsValue) -> Result<SolveOptions, JsError> {
+/// Reads `solve()`'s options, returning the `taskId` option beside them.
+fn parse_options(options: JsValue) -> Result<(SolveOptions, Option<String>), JsError> {
     let input: SolveOptionsInput = if options.is_undefined() || options.is_null() {
         SolveOptionsInput::default()
     } else {
@@ -225,6 +344,38 @@ fn parse_options(options: JsValue) -> Result<SolveOptions, JsError> {
         batch_size: input.batch_size.unwrap_or(defaults.batch_size),
         seed: input.seed.unwrap_or(defaults.seed),
         puzzle_identifier: input.puzzle_identifier.unwrap_or(defaults.puzzle_identifier),
+    };
+    options.validate().map_err(to_js_error)?;
+    Ok((options, input.task_id))
+}
+
+fn parse_finetune_options(options: JsValue) -> Result<FinetuneOptions, JsError> {
+    let input: FinetuneOptionsInput = if options.is_undefined() || options.is_null() {
+        FinetuneOptionsInput::default()
+    } else {
+        serde_wasm_bindgen::from_value(options).map_err(|error| JsError::new(&format!("invalid fine-tuning options: {error}")))?
+    };
+    let defaults = FinetuneOptions::default();
+    let mode = match input.mode.as_deref() {
+        None => defaults.mode,
+        Some("embedding") => FinetuneMode::EmbeddingOnly,
+        Some("full") => FinetuneMode::Full,
+        Some(other) => {
+            return Err(JsError::new(&format!("invalid option mode = {other:?}: expected \"embedding\" or \"full\"")));
+        }
+    };
+    let options = FinetuneOptions {
+        steps: input.steps.unwrap_or(defaults.steps),
+        time_budget_ms: input.time_budget_ms.or(defaults.time_budget_ms),
+        augmentations: input.augmentations.unwrap_or(defaults.augmentations),
+        mode,
+        lr: input.lr.unwrap_or(defaults.lr),
+        puzzle_emb_lr: input.puzzle_emb_lr.unwrap_or(defaults.puzzle_emb_lr),
+        batch_size: input.batch_size.unwrap_or(defaults.batch_size),
+        warmup_steps: input.warmup_steps.unwrap_or(defaults.warmup_steps),
+        translate: input.translate.unwrap_or(defaults.translate),
+        permute_colours: input.permute_colours.unwrap_or(defaults.permute_colours),
+        seed: input.seed.unwrap_or(defaults.seed),
     };
     options.validate().map_err(to_js_error)?;
     Ok(options)

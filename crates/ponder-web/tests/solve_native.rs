@@ -2,6 +2,7 @@
 //! `arc_small` case ran train pair 0 of ARC-AGI-1 task 007bbfb7 with puzzle
 //! identifier 1, so solving that grid as a test input with the identity
 //! augmentation must predict, after each step, the golden `preds` cropped.
+//! The HRM case `hrm_arc_small` is solved the same way from its own first input.
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -10,8 +11,8 @@ use std::path::PathBuf;
 
 use burn::tensor::Device;
 use ponder_model::checkpoint::StateDict;
-use ponder_model::{Trm, TrmConfig};
-use ponder_tasks::Task;
+use ponder_model::{Family, Model, TrmConfig};
+use ponder_tasks::{Grid, Task, TestPair};
 use ponder_tasks::encoding::decode_prediction;
 use ponder_web::solve::{SolveError, SolveOptions, StepReport, solve};
 
@@ -19,10 +20,14 @@ fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ponder-model/tests/fixtures").join(name)
 }
 
-fn arc_small(device: &Device) -> (Trm, TrmConfig) {
-    let config = TrmConfig::from_json_str(&std::fs::read_to_string(fixture("arc_small.config.json")).unwrap()).unwrap();
-    let weights = StateDict::open(fixture("arc_small.safetensors")).unwrap();
-    (Trm::load(&config, &weights, device).unwrap(), config)
+fn load_case(case: &str, device: &Device) -> (Model, TrmConfig) {
+    let config = TrmConfig::from_json_str(&std::fs::read_to_string(fixture(&format!("{case}.config.json"))).unwrap()).unwrap();
+    let weights = StateDict::open(fixture(&format!("{case}.safetensors"))).unwrap();
+    (Model::load(&config, &weights, device).unwrap(), config)
+}
+
+fn arc_small(device: &Device) -> (Model, TrmConfig) {
+    load_case("arc_small", device)
 }
 
 /// Task 007bbfb7 with its first demonstration input as the test input.
@@ -30,13 +35,28 @@ fn task_007bbfb7() -> Task {
     let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/arc");
     let task = ponder_tasks::dataset::load_task(&data, ponder_tasks::dataset::Dataset::Arc1Training, "007bbfb7").unwrap();
     let input = task.train[0].input.clone();
-    Task { train: task.train, test: vec![ponder_tasks::TestPair { input, output: None }] }
+    Task { train: task.train, test: vec![TestPair { input, output: None }] }
 }
 
 fn golden_grid(step: usize) -> Vec<Vec<u8>> {
-    let io = StateDict::open(fixture("arc_small.io.safetensors")).unwrap();
+    golden_case_grid("arc_small", step)
+}
+
+/// The golden prediction of the case's first example after ACT step `step` (from 0).
+fn golden_case_grid(case: &str, step: usize) -> Vec<Vec<u8>> {
+    let io = StateDict::open(fixture(&format!("{case}.io.safetensors"))).unwrap();
     let preds = io.get(&format!("step{step}.preds")).unwrap().as_i64().unwrap().to_vec();
     decode_prediction(&preds[..900]).unwrap().to_rows()
+}
+
+/// The case's first input grid, as the only test input of a task, and its puzzle identifier.
+fn golden_case_task(case: &str) -> (Task, usize) {
+    let io = StateDict::open(fixture(&format!("{case}.io.safetensors"))).unwrap();
+    let inputs = io.get("input.inputs").unwrap().as_i64().unwrap().to_vec();
+    let identifier = io.get("input.puzzle_identifiers").unwrap().as_i64().unwrap()[0] as usize;
+    let input: Grid = decode_prediction(&inputs[..900]).unwrap();
+    let task = task_007bbfb7();
+    (Task { train: task.train, test: vec![TestPair { input, output: None }] }, identifier)
 }
 
 fn options(augmentations: usize, steps: usize) -> SolveOptions {
@@ -68,6 +88,26 @@ fn solve_matches_golden_steps() {
     let attempts = result.attempts.unwrap();
     assert_eq!(attempts[0], golden_grid(2));
     assert_eq!(attempts[1], golden_grid(2));
+}
+
+#[test]
+fn solve_matches_golden_steps_with_hrm() {
+    let device = Device::flex();
+    let (model, config) = load_case("hrm_arc_small", &device);
+    assert_eq!(model.family(), Family::Hrm);
+    let (task, identifier) = golden_case_task("hrm_arc_small");
+    let options = SolveOptions { puzzle_identifier: identifier, ..options(1, 3) };
+    let mut grids = Vec::new();
+
+    let result = pollster::block_on(solve(&model, &config, &device, &task, 0, &options, |report| {
+        grids.push(report.predictions[0].grid.clone());
+        ControlFlow::Continue(())
+    }, || false))
+    .unwrap();
+
+    let golden: Vec<_> = (0..3).map(|step| Some(golden_case_grid("hrm_arc_small", step))).collect();
+    assert_eq!(grids, golden);
+    assert_eq!(result.attempts.unwrap()[0], golden_case_grid("hrm_arc_small", 2));
 }
 
 #[test]

@@ -1,0 +1,85 @@
+//! The learning test shared by the native and the browser runs: a small model
+//! from a fixed seed, fine-tuned on every weight on ARC-AGI-1 training task
+//! b1948b0a (every 6 becomes a 2, 7 stays), must get every demonstration
+//! right and then solve the test input.
+
+#![allow(dead_code)]
+
+use std::ops::ControlFlow;
+
+use burn::tensor::Device;
+use ponder_model::train::FinetuneMode;
+use ponder_model::{TrmConfig, initial_weights};
+use ponder_tasks::Task;
+use ponder_web::finetune::{FinetuneOptions, FinetuneProgress, finetune};
+use ponder_web::solve::{RunSettings, SolveResult};
+
+/// Task b1948b0a of the bundled ARC-AGI-1 training set, with its test output.
+pub const TASK_JSON: &str = r#"{"train":[{"input":[[6,6,7,6],[6,6,7,7],[7,7,6,7]],"output":[[2,2,7,2],[2,2,7,7],[7,7,2,7]]},{"input":[[7,7,7,6],[6,6,7,6],[7,7,6,7],[7,6,7,7],[7,6,7,6],[6,6,6,7]],"output":[[7,7,7,2],[2,2,7,2],[7,7,2,7],[7,2,7,7],[7,2,7,2],[2,2,2,7]]},{"input":[[7,7,6,6,6,6],[6,7,6,7,7,7],[7,6,7,7,6,7]],"output":[[7,7,2,2,2,2],[2,7,2,7,7,7],[7,2,7,7,2,7]]}],"test":[{"input":[[6,7,7,6],[6,7,6,7],[7,7,7,6],[7,6,7,6]],"output":[[2,7,7,2],[2,7,2,7],[7,7,7,2],[7,2,7,2]]}]}"#;
+
+pub const SEED: u64 = 7;
+/// Steps after which the run gives up; a run that learns stops earlier.
+pub const MAX_STEPS: usize = 60;
+/// Consecutive steps with every demonstration right before training stops.
+pub const SOLVED_STREAK: usize = 3;
+
+/// The ARC layout at hidden 32 with one block pass per step: small enough to
+/// train from scratch in tens of steps.
+pub fn small_config() -> TrmConfig {
+    TrmConfig::from_json_str(
+        r#"{
+            "batch_size": 4, "seq_len": 900, "vocab_size": 12,
+            "puzzle_emb_ndim": 32, "puzzle_emb_len": 1, "num_puzzle_identifiers": 1,
+            "H_cycles": 1, "L_cycles": 1, "H_layers": 0, "L_layers": 2,
+            "hidden_size": 32, "expansion": 2, "num_heads": 2,
+            "pos_encodings": "rope", "halt_max_steps": 1, "halt_exploration_prob": 0.0,
+            "forward_dtype": "float32", "no_ACT_continue": true
+        }"#,
+    )
+    .unwrap()
+}
+
+/// The 8 dihedral transforms at random offsets, so that the model must learn
+/// the colour rule rather than where the demonstrations' cells are; no colour
+/// permutations, which would change which colour becomes which.
+pub fn options() -> FinetuneOptions {
+    FinetuneOptions {
+        steps: MAX_STEPS,
+        augmentations: 8,
+        permute_colours: false,
+        translate: true,
+        mode: FinetuneMode::Full,
+        lr: 1e-3,
+        batch_size: 4,
+        warmup_steps: 3,
+        seed: SEED,
+        ..FinetuneOptions::default()
+    }
+}
+
+pub fn task() -> Task {
+    Task::from_json("b1948b0a", TASK_JSON).unwrap()
+}
+
+/// Fine-tunes until every demonstration is right `SOLVED_STREAK` steps in a
+/// row (or `MAX_STEPS` pass), then solves the test input. Returns the step
+/// reports and the solve result.
+pub async fn learn_and_solve(device: &Device) -> (Vec<FinetuneProgress>, SolveResult) {
+    let config = small_config();
+    let weights = initial_weights(&config, SEED);
+    let task = task();
+    let mut reports: Vec<FinetuneProgress> = Vec::new();
+    let mut streak = 0;
+
+    let (finetuned, _) = finetune(&weights, &config, device, "b1948b0a", &task, &options(), |progress| {
+        reports.push(*progress);
+        streak = if progress.exact_accuracy == 1.0 { streak + 1 } else { 0 };
+        if streak == SOLVED_STREAK { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+    }, || false, || 0.0)
+    .await
+    .unwrap();
+
+    let settings = RunSettings { steps: config.halt_max_steps, early_halting: false, batch_size: 4 };
+    let result = finetuned.solve(device, 0, settings, |_| ControlFlow::Continue(()), || false).await.unwrap();
+    (reports, result)
+}
