@@ -13,7 +13,11 @@ Two commands:
          q_halt logits and predictions. Exits 1 when a case is off.
   bench  Time one ACT step in the released ARC-AGI-1 shape on the CPU with
          random weights, and print the timings as one JSON object on stdout.
-         `ponder bench` runs this command and reads that object.
+         `ponder bench` runs this command and reads that object. With
+         --train it times a training step instead: the ACT step with gradients
+         through its last H-cycle only, the official loss (stablemax
+         cross-entropy and the q_halt term), backward, and an AdamW update
+         of every weight.
 
 It needs only PyTorch; safetensors files are parsed here, so the
 `safetensors` package is not required.
@@ -226,6 +230,24 @@ class TrmReference:
         z_L = self.weights["L_init"].expand(shape)
         return z_H, z_L
 
+    def train_act_step(self, carry, inputs, puzzle_identifiers):
+        """Run one ACT step as training does: H_cycles - 1 rounds without gradient, then one with it."""
+        z_H, z_L = carry
+        x = self.input_embeddings(inputs, puzzle_identifiers)
+
+        with torch.no_grad():
+            for _H_step in range(self.config["H_cycles"] - 1):
+                for _L_step in range(self.config["L_cycles"]):
+                    z_L = self.net(z_L, z_H + x)
+                z_H = self.net(z_H, z_L)
+        for _L_step in range(self.config["L_cycles"]):
+            z_L = self.net(z_L, z_H + x)
+        z_H = self.net(z_H, z_L)
+
+        logits = F.linear(z_H, self.weights["lm_head.weight"])[:, self.puzzle_emb_len :]
+        q_logits = F.linear(z_H[:, 0], self.weights["q_head.weight"], self.weights["q_head.bias"])
+        return (z_H.detach(), z_L.detach()), logits, q_logits[..., 0]
+
     def act_step(self, carry, inputs, puzzle_identifiers):
         """Run one ACT step: H_cycles rounds of latent recursion, then the heads.
 
@@ -336,6 +358,41 @@ def time_step(model, config, batch, warmup, repeats, seed):
     return times_ms
 
 
+def stablemax_cross_entropy(logits, labels):
+    """Per-token stablemax cross-entropy, as the official loss computes it (here in float32). [batch, seq]"""
+    s = torch.where(logits < 0, 1 / (1 - logits), logits + 1)
+    logprobs = torch.log(s / s.sum(-1, keepdim=True))
+    return -torch.gather(logprobs, -1, labels.long().unsqueeze(-1)).squeeze(-1)
+
+
+def time_train_step(model, config, batch, warmup, repeats, seed):
+    """Time one training step (ACT step, loss, backward, AdamW) repeatedly and return the times in milliseconds."""
+    generator = torch.Generator().manual_seed(seed)
+    inputs = torch.randint(0, config["vocab_size"], (batch, config["seq_len"]), generator=generator, dtype=torch.int32)
+    # Colour tokens (2 and up) as labels, so every position counts in the loss.
+    labels = torch.randint(2, config["vocab_size"], (batch, config["seq_len"]), generator=generator)
+    puzzle_identifiers = torch.zeros(batch, dtype=torch.int32)
+    # H_init and L_init are buffers in the official model, not trained.
+    parameters = [weight.requires_grad_() for name, weight in model.weights.items() if name not in ("H_init", "L_init")]
+    optimizer = torch.optim.AdamW(parameters, lr=1e-4, betas=(0.9, 0.95), weight_decay=0.1)
+
+    times_ms = []
+    carry = model.initial_carry(batch)
+    for run in range(warmup + repeats):
+        start = time.perf_counter()
+        carry, logits, q_halt = model.train_act_step(carry, inputs, puzzle_identifiers)
+        lm_loss = stablemax_cross_entropy(logits, labels).mean(-1).sum()
+        is_correct = (logits.detach().argmax(-1) == labels).all(-1).float()
+        loss = lm_loss + 0.5 * F.binary_cross_entropy_with_logits(q_halt, is_correct, reduction="sum")
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        elapsed = time.perf_counter() - start
+        if run >= warmup:
+            times_ms.append(elapsed * 1000.0)
+    return times_ms
+
+
 def median(values):
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -386,8 +443,9 @@ def run_bench(args):
 
     config = arc_agi_1_config()
     model = TrmReference(config, random_weights(config, args.seed))
+    timer = time_train_step if args.train else time_step
     for batch in args.batch:
-        times_ms = time_step(model, config, batch, args.warmup, args.repeats, args.seed)
+        times_ms = timer(model, config, batch, args.warmup, args.repeats, args.seed)
         report["results"].append(
             {"batch": batch, "median_ms": median(times_ms), "min_ms": min(times_ms), "times_ms": times_ms}
         )
@@ -410,6 +468,7 @@ def main():
     bench.add_argument("--repeats", type=int, default=5, help="timed ACT steps per batch size")
     bench.add_argument("--seed", type=int, default=0, help="seed of the random weights and inputs")
     bench.add_argument("--golden", type=Path, help="check against the golden files in this folder before timing")
+    bench.add_argument("--train", action="store_true", help="time a training step (loss, backward, AdamW) instead of an evaluation step")
 
     args = parser.parse_args()
     if args.command == "check":

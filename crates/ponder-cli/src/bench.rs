@@ -2,6 +2,10 @@
 //! backend, and the same step in the project's PyTorch reference
 //! (`tools/reference/trm_reference.py`) on the same machine and thread count.
 //!
+//! With `--finetune` it times a fine-tuning step instead: one ACT step in
+//! training mode on augmented demonstrations of a bundled task, the loss,
+//! backward, and the AdamW and sign-SGD updates of every weight.
+//!
 //! The weights are random from a fixed seed: the time of a step does not
 //! depend on the values. PyTorch is optional; without it only Ponder's
 //! figures are printed.
@@ -17,7 +21,9 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use ponder_model::checkpoint::{HostTensor, StateDict};
 use ponder_model::load::expected_weights;
-use ponder_model::{Halting, Trm, TrmBatch, TrmConfig};
+use ponder_model::train::{FinetuneConfig, FinetuneMode, Finetuner};
+use ponder_model::{Halting, Model, TrmBatch, TrmConfig};
+use ponder_tasks::dataset::{Dataset, bundled_data_dir, load_task};
 
 /// The reference forward pass, built into the binary so that `ponder bench`
 /// works outside a checkout. It is passed to Python on standard input.
@@ -64,7 +70,15 @@ pub struct Args {
     /// Seed of the random weights.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Time fine-tuning steps (training-mode ACT step, loss, backward and
+    /// the updates of every weight) instead of evaluation ACT steps.
+    #[arg(long)]
+    finetune: bool,
 }
+
+/// The bundled ARC-AGI-1 training task whose demonstrations the fine-tuning
+/// bench trains on; any task does, since the work per step is the same.
+const FINETUNE_TASK: &str = "007bbfb7";
 
 /// Median and minimum of the timed repetitions, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -142,7 +156,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         match torch_available(&args.python) {
             Ok(()) => {
-                eprintln!("pytorch: {} warm-up and {} timed ACT steps per batch size", args.warmup, args.repeats);
+                let what = if args.finetune { "training" } else { "ACT" };
+                eprintln!("pytorch: {} warm-up and {} timed {what} steps per batch size", args.warmup, args.repeats);
                 Some(run_reference(&args, threads, &batches)?)
             }
             Err(reason) => {
@@ -152,7 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
 
-    println!("{}", format_header(&config, threads, args.warmup, args.repeats, torch.as_ref()));
+    println!("{}", format_header(&config, args.finetune, threads, args.warmup, args.repeats, torch.as_ref()));
     println!("{}", format_table(&rows, torch.as_ref()));
     for note in &notes {
         println!("{note}");
@@ -182,15 +197,54 @@ fn time_backends(args: &Args, config: &TrmConfig, batches: &[usize]) -> anyhow::
                 continue;
             }
         };
-        let model = Trm::load(config, &state_dict, &device).context("failed to build the model from random weights")?;
+        let what = if args.finetune { "fine-tuning" } else { "ACT" };
         for &batch in batches {
-            eprintln!("{backend}, batch {batch}: {} warm-up and {} timed ACT steps", args.warmup, args.repeats);
-            let timing = time_act_step(&model, config, &device, batch, args.warmup, args.repeats)
-                .with_context(|| format!("failed to time {backend} at batch {batch}"))?;
+            eprintln!("{backend}, batch {batch}: {} warm-up and {} timed {what} steps", args.warmup, args.repeats);
+            let timing = if args.finetune {
+                time_finetune_step(config, &state_dict, &device, batch, args.warmup, args.repeats)
+            } else {
+                let model = Model::load(config, &state_dict, &device).context("failed to build the model from random weights")?;
+                time_act_step(&model, config, &device, batch, args.warmup, args.repeats)
+            }
+            .with_context(|| format!("failed to time {backend} at batch {batch}"))?;
             rows.push(PonderRow { backend, batch, timing });
+        }
+        if let Some(peak) = peak_resident_memory() {
+            notes.push(format!(
+                "{backend}: peak resident memory of the process so far {:.0} MiB (host memory; lavapipe's GPU buffers are host memory, a discrete GPU's are not counted)",
+                peak as f64 / (1024.0 * 1024.0)
+            ));
         }
     }
     Ok((rows, notes))
+}
+
+/// Runs `warmup` untimed and `repeats` timed fine-tuning steps of every
+/// weight on the demonstrations of [`FINETUNE_TASK`], `batch_size` examples
+/// a step. Each step ends with its metrics read back, which waits for the device.
+fn time_finetune_step(config: &TrmConfig, state_dict: &StateDict, device: &Device, batch_size: usize, warmup: u32, repeats: u32) -> anyhow::Result<Timing> {
+    let model = Model::load(config, state_dict, &device.clone().autodiff()).context("failed to build the model from random weights")?;
+    let task = load_task(&bundled_data_dir(), Dataset::Arc1Training, FINETUNE_TASK)?;
+    let finetune_config = FinetuneConfig { mode: FinetuneMode::Full, batch_size, ..FinetuneConfig::default() };
+    let mut finetuner = Finetuner::new(model, config, FINETUNE_TASK, &task, None, finetune_config)?;
+
+    let mut samples_ms = Vec::with_capacity(repeats as usize);
+    for run in 0..warmup + repeats {
+        let start = Instant::now();
+        finetuner.step()?;
+        if run >= warmup {
+            samples_ms.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    Ok(Timing::from_samples(&samples_ms))
+}
+
+/// Reads the process's peak resident memory in bytes (`VmHWM`), where Linux reports it.
+fn peak_resident_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// Starts a backend's device and describes it in a few words.
@@ -235,7 +289,7 @@ fn random_state_dict(config: &TrmConfig, seed: u64) -> anyhow::Result<StateDict>
 /// Each timed step ends with reading the predictions and q_halt logits back
 /// and syncing the device, so no GPU work is left queued when the clock stops.
 fn time_act_step(
-    model: &Trm,
+    model: &Model,
     config: &TrmConfig,
     device: &Device,
     batch_size: usize,
@@ -291,6 +345,9 @@ fn run_reference(args: &Args, threads: usize, batches: &[usize]) -> anyhow::Resu
         .args(["-", "bench", "--threads", &threads.to_string(), "--batch", &batch_list])
         .args(["--warmup", &args.warmup.to_string(), "--repeats", &args.repeats.to_string()])
         .args(["--seed", &args.seed.to_string()]);
+    if args.finetune {
+        command.arg("--train");
+    }
     if let Some(golden) = &args.golden {
         command.arg("--golden").arg(golden);
     }
@@ -356,9 +413,10 @@ fn parse_torch_report(stdout: &str) -> anyhow::Result<TorchReport> {
     Ok(TorchReport { torch_version, threads, check, timings })
 }
 
-fn format_header(config: &TrmConfig, threads: usize, warmup: u32, repeats: u32, torch: Option<&TorchReport>) -> String {
+fn format_header(config: &TrmConfig, finetune: bool, threads: usize, warmup: u32, repeats: u32, torch: Option<&TorchReport>) -> String {
+    let step = if finetune { "One fine-tuning step of every weight (AdamW)" } else { "One ACT step" };
     let mut header = format!(
-        "One ACT step, ARC-AGI-1 shape (hidden {}, {} heads, {} layers, H_cycles {}, L_cycles {}, {} positions), random weights\n\
+        "{step}, ARC-AGI-1 shape (hidden {}, {} heads, {} layers, H_cycles {}, L_cycles {}, {} positions), random weights\n\
          --threads {threads}, {warmup} warm-up step(s), median and min of {repeats} timed steps",
         config.hidden_size,
         config.num_heads,
@@ -385,11 +443,11 @@ fn format_header(config: &TrmConfig, threads: usize, warmup: u32, repeats: u32, 
 /// median over PyTorch's, so below 1 means Ponder is faster.
 fn format_table(rows: &[PonderRow], torch: Option<&TorchReport>) -> String {
     let mut table = vec![match torch {
-        Some(_) => vec!["backend", "batch", "Ponder median", "Ponder min", "PyTorch CPU median", "PyTorch CPU min", "Ponder / PyTorch"]
+        Some(_) => vec!["backend", "batch", "Ponder median", "Ponder min", "Ponder steps/s", "PyTorch CPU median", "PyTorch CPU min", "Ponder / PyTorch"]
             .into_iter()
             .map(String::from)
             .collect::<Vec<_>>(),
-        None => vec!["backend", "batch", "Ponder median", "Ponder min"].into_iter().map(String::from).collect(),
+        None => vec!["backend", "batch", "Ponder median", "Ponder min", "Ponder steps/s"].into_iter().map(String::from).collect(),
     }];
     for row in rows {
         let mut cells = vec![
@@ -397,6 +455,7 @@ fn format_table(rows: &[PonderRow], torch: Option<&TorchReport>) -> String {
             row.batch.to_string(),
             format_ms(row.timing.median_ms),
             format_ms(row.timing.min_ms),
+            format!("{:.3}", 1000.0 / row.timing.median_ms),
         ];
         if let Some(torch) = torch {
             match torch.timing(row.batch) {
@@ -515,7 +574,8 @@ mod tests {
         let table = format_table(&rows, None);
 
         assert!(!table.contains("PyTorch"), "{table}");
-        assert!(table.lines().nth(1).unwrap().ends_with("12.0 ms"), "{table}");
+        assert!(table.lines().nth(1).unwrap().contains("12.0 ms"), "{table}");
+        assert!(table.lines().nth(1).unwrap().ends_with("81.633"), "{table}");
     }
 
     #[test]

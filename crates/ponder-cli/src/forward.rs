@@ -19,6 +19,18 @@ pub enum Backend {
     Wgpu,
 }
 
+impl Backend {
+    /// Starts the backend's device.
+    pub fn device(self) -> anyhow::Result<Device> {
+        match self {
+            Backend::Cpu => Ok(Device::flex()),
+            Backend::Wgpu => Device::wgpu_options()
+                .init()
+                .context("failed to start wgpu: no usable GPU adapter (on Linux without a GPU, install Mesa's lavapipe: mesa-vulkan-drivers)"),
+        }
+    }
+}
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Architecture config: a JSON object with the official field names, or
@@ -79,12 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         check_range("input.puzzle_identifiers", &puzzle_identifiers.values, config.num_puzzle_identifiers, "num_puzzle_identifiers")?;
     }
 
-    let device = match args.backend {
-        Backend::Cpu => Device::flex(),
-        Backend::Wgpu => Device::wgpu_options()
-            .init()
-            .context("failed to start wgpu: no usable GPU adapter (on Linux without a GPU, install Mesa's lavapipe: mesa-vulkan-drivers)")?,
-    };
+    let device = args.backend.device()?;
     let model = Model::load(&config, &checkpoint, &device).with_context(|| format!("cannot load {}", args.checkpoint.display()))?;
     let batch = TrmBatch {
         inputs: Tensor::from_data(TensorData::new(inputs.values.clone(), [batch_size, seq]), &device),
@@ -130,7 +137,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// Reads the config, taking the dataset facts that `all_config.yaml` lacks
 /// from the checkpoint's shapes and the batch.
-fn read_config(path: &Path, checkpoint: &StateDict, seq: usize) -> anyhow::Result<TrmConfig> {
+pub fn read_config(path: &Path, checkpoint: &StateDict, seq: usize) -> anyhow::Result<TrmConfig> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let is_yaml = matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
     let config = if is_yaml {

@@ -4,6 +4,7 @@ mod bench;
 mod check;
 mod convert;
 mod forward;
+mod solve;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,8 @@ enum Command {
     Convert(convert::Args),
     /// Time one ACT step on each backend.
     Bench(bench::Args),
+    /// Solve an ARC task's test inputs, optionally after fine-tuning on its demonstrations.
+    Solve(solve::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Command::Forward(args) => forward::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Solve(args) => solve::run(args),
     };
     match result {
         Ok(code) => code,

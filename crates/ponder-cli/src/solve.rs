@@ -1,138 +1,280 @@
-// NOTE: not compiled yet: main.rs does not declare this module. Register it
-// (`mod solve;`, `Solve(solve::Args)`, `Command::Solve(args) => solve::run(args)`)
-// and build before relying on it.
-//! `ponder solve TASK --finetune STEPS`: fine-tunes a model on the task's
-//! demonstration pairs, printing each step, then solves the test inputs
-//! under the same augmentations and prints the two voted attempts.
+//! `ponder solve TASK`: solves every test input of an ARC task under
+//! augmentations and prints the two voted attempts, optionally after
+//! fine-tuning on the task's demonstration pairs (`--finetune STEPS`), and
+//! can write the attempts as a Kaggle `submission.json`.
+//!
+//! It runs the same solve and fine-tuning code as the browser's worker.
 
-use std::path::PathBuf;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
-use anyhow::{Context, ensure};
-use burn::prelude::*;
+use anyhow::{Context, bail, ensure};
 use ponder_model::checkpoint::StateDict;
-use ponder_model::train::{FinetuneConfig, FinetuneMode, Finetuner, predict_test};
-use ponder_model::{Trm, TrmConfig, initial_weights};
-use ponder_tasks::Grid;
+use ponder_model::train::FinetuneMode;
+use ponder_model::{Model, TrmConfig, initial_weights};
 use ponder_tasks::dataset::{Dataset, bundled_data_dir, load_task};
-use ponder_tasks::vote::attempts;
+use ponder_tasks::kaggle::{Attempts, Submission};
+use ponder_tasks::{Grid, Task};
+use ponder_web::finetune::{FinetuneOptions, finetune};
+use ponder_web::solve::{RunSettings, SolveOptions, SolveResult, solve};
 
 use crate::forward::Backend;
 
 /// The model trained from scratch when no checkpoint is given: the ARC
-/// layout at hidden 64, small enough to fine-tune on a CPU in minutes.
+/// layout at hidden 32 with one block pass per ACT step, small enough to
+/// learn a simple task on a CPU in a minute.
 const SMALL_CONFIG: &str = r#"{
-    "batch_size": 8, "seq_len": 900, "vocab_size": 12,
-    "puzzle_emb_ndim": 64, "puzzle_emb_len": 1, "num_puzzle_identifiers": 1,
-    "H_cycles": 2, "L_cycles": 2, "H_layers": 0, "L_layers": 2,
-    "hidden_size": 64, "expansion": 4, "num_heads": 2,
-    "pos_encodings": "rope", "halt_max_steps": 2, "halt_exploration_prob": 0.1,
+    "batch_size": 4, "seq_len": 900, "vocab_size": 12,
+    "puzzle_emb_ndim": 32, "puzzle_emb_len": 1, "num_puzzle_identifiers": 1,
+    "H_cycles": 1, "L_cycles": 1, "H_layers": 0, "L_layers": 2,
+    "hidden_size": 32, "expansion": 2, "num_heads": 2,
+    "pos_encodings": "rope", "halt_max_steps": 1, "halt_exploration_prob": 0.0,
     "forward_dtype": "float32", "no_ACT_continue": true
 }"#;
 
+/// Augmented inputs run together on the device while solving.
+const SOLVE_BATCH: usize = 4;
+
 #[derive(clap::Args)]
 pub struct Args {
-    /// Task id in the bundled dataset, for example 3c9b0459.
+    /// A task id of the bundled dataset (see --dataset), or the path of a
+    /// single-task JSON file.
     task: String,
-    /// Bundled dataset that holds the task.
+    /// Bundled dataset that contains the task when TASK is an id.
     #[arg(long, default_value = "arc1-training")]
     dataset: Dataset,
-    /// Fine-tuning steps before solving.
-    #[arg(long)]
-    finetune: usize,
-    /// Architecture config (JSON with the official field names). Without it
-    /// and `--checkpoint`, a small model drawn from `--seed` is trained from scratch.
+    /// Architecture config (JSON with the official field names, or an
+    /// official all_config.yaml).
     #[arg(long, requires = "checkpoint")]
     config: Option<PathBuf>,
     /// Weights under the official state_dict keys (safetensors or `.pt`).
+    /// Without --config and --checkpoint, a small model drawn from --seed is
+    /// trained from scratch, which needs --finetune.
     #[arg(long, requires = "config")]
     checkpoint: Option<PathBuf>,
-    /// Train every weight with AdamW, not only the puzzle rows. Always on
-    /// for the from-scratch model.
+    /// Fine-tuning steps on the demonstration pairs before solving (0: none).
+    #[arg(long, default_value_t = 0)]
+    finetune: usize,
+    /// Stop fine-tuning after this many seconds, even before --finetune steps.
+    #[arg(long)]
+    time_budget: Option<f64>,
+    /// Fine-tune every weight with AdamW, not only the puzzle rows. Always
+    /// on for the model trained from scratch.
     #[arg(long)]
     full: bool,
-    /// Augmentations of the demonstrations, the identity included.
+    /// Augmented copies of each test input to vote over (and, with
+    /// --finetune, of the demonstrations to learn from), the identity included.
     #[arg(long, default_value_t = 8)]
     augmentations: usize,
-    /// Examples per step.
+    /// ACT steps per augmented input; defaults to the config's halt_max_steps.
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Augment the demonstrations with the 8 dihedral transforms only, without
+    /// colour permutations: for tasks whose rule is about particular colours.
+    #[arg(long)]
+    keep_colours: bool,
+    /// Demonstrations per fine-tuning step.
     #[arg(long, default_value_t = 8)]
     batch_size: usize,
-    /// Base learning rate of AdamW in full fine-tuning.
-    #[arg(long, default_value_t = 3e-3)]
+    /// Base learning rate of AdamW when every weight is fine-tuned.
+    #[arg(long, default_value_t = 1e-3)]
     lr: f64,
     /// Seeds the model drawn without a checkpoint, the augmentations and the halting exploration.
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[arg(long, value_enum, default_value = "cpu")]
     backend: Backend,
+    /// Also write the attempts as a Kaggle submission.json to this path.
+    #[arg(long)]
+    submission: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let task = load_task(&bundled_data_dir(), args.dataset, &args.task)?;
-    let device = match args.backend {
-        Backend::Cpu => Device::flex(),
-        Backend::Wgpu => Device::wgpu_options().init().context("no wgpu adapter")?,
+    let (task_id, task) = read_task(&args.task, args.dataset)?;
+    let device = args.backend.device()?;
+    let (config, weights, from_scratch) = model_source(&args)?;
+    ensure!(
+        config.seq_len == ponder_tasks::encoding::SEQ_LEN,
+        "the model reads {} tokens, but ARC grids are encoded as {} tokens: this is not an ARC model",
+        config.seq_len,
+        ponder_tasks::encoding::SEQ_LEN
+    );
+    let settings = RunSettings { steps: args.steps.unwrap_or(config.halt_max_steps), early_halting: false, batch_size: SOLVE_BATCH };
+
+    let results = if args.finetune > 0 {
+        finetune_and_solve(&args, &task_id, &task, &config, &weights, from_scratch, &device, settings)?
+    } else {
+        let model = Model::load(&config, &weights, &device).context("cannot build the model")?;
+        let options = SolveOptions {
+            augmentations: args.augmentations,
+            steps: settings.steps,
+            early_halting: false,
+            batch_size: SOLVE_BATCH,
+            seed: args.seed,
+            puzzle_identifier: 0,
+        };
+        (0..task.test.len())
+            .map(|index| {
+                println!("solving test input {index} under {} augmentations, {} ACT steps each", args.augmentations, settings.steps);
+                pollster::block_on(solve(&model, &config, &device, &task, index, &options, print_solve_step, || false))
+            })
+            .collect::<Result<Vec<_>, _>>()?
     };
-    let train_device = device.autodiff();
 
-    let (config, weights, from_scratch) = match (&args.config, &args.checkpoint) {
-        (Some(config_path), Some(checkpoint_path)) => {
-            let text = std::fs::read_to_string(config_path).with_context(|| format!("cannot read {}", config_path.display()))?;
-            let config = TrmConfig::from_json_str(&text).with_context(|| format!("invalid config {}", config_path.display()))?;
-            (config, StateDict::open(checkpoint_path)?, false)
-        }
-        _ => {
-            let config = TrmConfig::from_json_str(SMALL_CONFIG).context("invalid built-in config")?;
-            let weights = initial_weights(&config, args.seed);
-            (config, weights, true)
-        }
-    };
-    ensure!(config.seq_len == ponder_tasks::encoding::SEQ_LEN, "the model's seq_len is {}, expected the ARC layout's 900", config.seq_len);
-    let model = Trm::load(&config, &weights, &train_device)?;
-
-    let mode = if args.full || from_scratch { FinetuneMode::Full } else { FinetuneMode::EmbeddingOnly };
-    let finetune_config = FinetuneConfig {
-        mode,
-        augmentations: args.augmentations,
-        translate: !from_scratch,
-        batch_size: args.batch_size,
-        lr: args.lr,
-        total_steps: args.finetune,
-        seed: args.seed,
-        ..FinetuneConfig::default()
-    };
-    let mut finetuner = Finetuner::new(model, &config, &args.task, &task, None, finetune_config)?;
-
-    println!("fine-tuning {} on {} augmented demonstrations ({mode:?}, {:?})", args.task, finetuner.data().examples.len(), args.backend);
-    for _ in 0..args.finetune {
-        let report = finetuner.step()?;
-        println!(
-            "step {:>4}: loss {:.4}, accuracy {:.3}, exact {:.3}{}",
-            report.step,
-            report.loss,
-            report.accuracy,
-            report.exact_accuracy,
-            if report.is_best { " (best)" } else { "" }
-        );
-    }
-
-    let model = finetuner.best().map(|best| &best.model).unwrap_or(finetuner.model());
-    for (index, test) in task.test.iter().enumerate() {
-        let ranked = predict_test(model, finetuner.data(), index, config.halt_max_steps).context("no test input")??;
-        let Some(found) = attempts(&ranked) else {
-            println!("test {index}: no prediction decodes to a grid");
+    let mut submitted = Vec::with_capacity(results.len());
+    let mut right = 0;
+    for (index, (test, result)) in task.test.iter().zip(&results).enumerate() {
+        let Some([attempt_1, attempt_2]) = &result.attempts else {
+            println!("test input {index}: every prediction cropped to an empty grid, so there are no attempts");
+            submitted.push(Attempts { attempt_1: blank(), attempt_2: blank() });
             continue;
         };
-        for (name, grid) in [("attempt 1", &found.attempt_1), ("attempt 2", &found.attempt_2)] {
+        let attempts = Attempts { attempt_1: to_grid(attempt_1)?, attempt_2: to_grid(attempt_2)? };
+        let mut solved = false;
+        for (name, grid) in [("attempt 1", &attempts.attempt_1), ("attempt 2", &attempts.attempt_2)] {
             let verdict = match &test.output {
-                Some(solution) if solution == grid => " (right)",
+                Some(solution) if solution == grid => {
+                    solved = true;
+                    " (right)"
+                }
                 Some(_) => " (wrong)",
                 None => "",
             };
-            println!("test {index}, {name}{verdict}:\n{}", grid_text(grid));
+            println!("test input {index}, {name}{verdict}:\n{}", grid_text(grid));
         }
+        right += usize::from(solved);
+        submitted.push(attempts);
+    }
+    if task.test.iter().all(|test| test.output.is_some()) {
+        println!("solved {right} of {} test inputs", task.test.len());
+    }
+
+    if let Some(path) = &args.submission {
+        let submission = Submission { tasks: vec![(task_id, submitted)] };
+        std::fs::write(path, submission.to_json()).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finetune_and_solve(
+    args: &Args,
+    task_id: &str,
+    task: &Task,
+    config: &TrmConfig,
+    weights: &StateDict,
+    from_scratch: bool,
+    device: &burn::tensor::Device,
+    settings: RunSettings,
+) -> anyhow::Result<Vec<SolveResult>> {
+    let mode = if args.full || from_scratch { FinetuneMode::Full } else { FinetuneMode::EmbeddingOnly };
+    let options = FinetuneOptions {
+        steps: args.finetune,
+        time_budget_ms: args.time_budget.map(|seconds| seconds * 1000.0),
+        augmentations: args.augmentations,
+        mode,
+        lr: args.lr,
+        batch_size: args.batch_size,
+        permute_colours: !args.keep_colours,
+        seed: args.seed,
+        ..FinetuneOptions::default()
+    };
+    println!("fine-tuning on the demonstrations of {task_id} ({mode:?}, {} steps at most)", args.finetune);
+    let started = Instant::now();
+    let (finetuned, summary) = pollster::block_on(finetune(
+        weights,
+        config,
+        device,
+        task_id,
+        task,
+        &options,
+        |progress| {
+            println!(
+                "step {:>4}/{}: loss {:.4} (cross-entropy {:.4}), accuracy {:.3}, exact {:.3}{}",
+                progress.step,
+                progress.steps,
+                progress.loss,
+                progress.lm_loss,
+                progress.accuracy,
+                progress.exact_accuracy,
+                if progress.is_best { " (best)" } else { "" }
+            );
+            ControlFlow::Continue(())
+        },
+        || false,
+        || started.elapsed().as_secs_f64() * 1000.0,
+    ))?;
+    match summary.best {
+        Some(best) => println!("kept step {} of {} (cross-entropy {:.4}), stopped: {:?}", best.step, summary.steps_run, best.lm_loss, summary.stopped),
+        None => println!("no step finished, stopped: {:?}", summary.stopped),
+    }
+
+    (0..task.test.len())
+        .map(|index| {
+            println!("solving test input {index} under the {} fine-tuned augmentations", summary.augmentations);
+            pollster::block_on(finetuned.solve(device, index, settings, print_solve_step, || false)).map_err(Into::into)
+        })
+        .collect()
+}
+
+/// Reads TASK as a single-task JSON file when such a file exists, else as an
+/// id of the bundled dataset.
+fn read_task(task: &str, dataset: Dataset) -> anyhow::Result<(String, Task)> {
+    let path = Path::new(task);
+    if path.is_file() {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let id = path.file_stem().and_then(|stem| stem.to_str()).unwrap_or("task").to_string();
+        let parsed = Task::from_json(&id, &text).map_err(|problems| anyhow::anyhow!("{} is not a valid ARC task:\n{problems}", path.display()))?;
+        return Ok((id, parsed));
+    }
+    let parsed = load_task(&bundled_data_dir(), dataset, task)?;
+    Ok((task.to_string(), parsed))
+}
+
+/// The checkpoint given, or the small from-scratch model (which only makes
+/// sense with fine-tuning). The flag says which.
+fn model_source(args: &Args) -> anyhow::Result<(TrmConfig, StateDict, bool)> {
+    match (&args.config, &args.checkpoint) {
+        (Some(config_path), Some(checkpoint_path)) => {
+            let weights = StateDict::open(checkpoint_path).with_context(|| format!("cannot read {}", checkpoint_path.display()))?;
+            let config = crate::forward::read_config(config_path, &weights, ponder_tasks::encoding::SEQ_LEN)?;
+            Ok((config, weights, false))
+        }
+        _ => {
+            if args.finetune == 0 {
+                bail!("give a model with --config and --checkpoint, or --finetune STEPS to train a small model from scratch on the task");
+            }
+            let config = TrmConfig::from_json_str(SMALL_CONFIG).context("invalid built-in config")?;
+            let weights = initial_weights(&config, args.seed);
+            Ok((config, weights, true))
+        }
+    }
+}
+
+fn print_solve_step(report: &ponder_web::solve::StepReport) -> ControlFlow<()> {
+    let last = report.first_augmentation + report.predictions.len();
+    println!(
+        "  step {}/{}, augmentations {}-{} of {} ({:.0}%)",
+        report.step,
+        report.steps,
+        report.first_augmentation + 1,
+        last,
+        report.augmentations,
+        report.progress * 100.0
+    );
+    ControlFlow::Continue(())
+}
+
+fn to_grid(rows: &[Vec<u8>]) -> anyhow::Result<Grid> {
+    Grid::from_rows(rows).map_err(|error| anyhow::anyhow!("a voted attempt is not a grid: {error}"))
+}
+
+/// The 1x1 black grid submitted when a test input has no attempt.
+fn blank() -> Grid {
+    Grid::from_rows(&[vec![0]]).expect("a 1x1 grid is valid")
 }
 
 fn grid_text(grid: &Grid) -> String {
