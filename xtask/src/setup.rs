@@ -18,14 +18,22 @@ const BROWSER_PACKAGES: [&str; 4] = ["chromium", "chromium-driver", "mesa-vulkan
 
 /// Installs or checks every tool, and returns the wasm32 toolchain to build with.
 pub fn run() -> Result<WasmToolchain, String> {
+    let toolchain = run_for_app()?;
+    ensure_cargo_tool("wasm-pack", WASM_PACK_VERSION, "wasm-pack")?;
+    println!("setup: done (wasm32 through {:?})", toolchain.route);
+    Ok(toolchain)
+}
+
+/// Installs or checks the tools that serving, testing and measuring the web
+/// app use: all but wasm-pack, which only `cargo xtask pkg` needs. Compiling
+/// wasm-pack takes minutes on a fresh 2-core machine, which CI cannot spare.
+pub fn run_for_app() -> Result<WasmToolchain, String> {
     ensure_apt_packages(&BROWSER_PACKAGES)?;
     ensure_node()?;
     let toolchain = toolchain::ensure()?;
     ensure_wasm_bindgen()?;
     ensure_cargo_tool("trunk", TRUNK_VERSION, "trunk")?;
-    ensure_cargo_tool("wasm-pack", WASM_PACK_VERSION, "wasm-pack")?;
     ensure_node_packages()?;
-    println!("setup: done (wasm32 through {:?})", toolchain.route);
     Ok(toolchain)
 }
 

@@ -28,7 +28,7 @@ pub const WASM_FEATURES: [&str; 7] = [
 ];
 
 pub fn run() -> Result<(), String> {
-    let toolchain = setup::run()?;
+    let toolchain = setup::run_for_app()?;
     let root = root();
 
     process::run(toolchain.cargo().current_dir(&root).args([

@@ -19,7 +19,7 @@ const BROWSER_TEST_CRATES: [&str; 1] = ["ponder-web"];
 const BROWSER_TEST_TIMEOUT_S: &str = "900";
 
 pub fn run() -> Result<(), String> {
-    let toolchain = setup::run()?;
+    let toolchain = setup::run_for_app()?;
     let root = root();
 
     println!("\n== native tests ==");

@@ -10,7 +10,7 @@ use crate::toolchain::WasmToolchain;
 
 /// `cargo xtask serve`: set-up, then `trunk serve` on 127.0.0.1, rebuilding on change.
 pub fn serve(port: u16) -> Result<(), String> {
-    let toolchain = setup::run()?;
+    let toolchain = setup::run_for_app()?;
     println!("serving the web app on http://127.0.0.1:{port}/ (Ctrl+C stops)");
     process::run(
         trunk(&toolchain)
