@@ -1,13 +1,13 @@
-//! The model in the browser against the official TRM outputs: the golden
-//! cases compiled into the test, run on WebGPU (SwiftShader in headless
-//! Chromium) and on the Flex CPU fallback, read back asynchronously.
+//! The model in the browser against the official TRM and HRM outputs: the
+//! golden cases compiled into the test, run on WebGPU (SwiftShader in
+//! headless Chromium) and on the Flex CPU fallback, read back asynchronously.
 
 #![cfg(target_arch = "wasm32")]
-#![allow(dead_code, unexpected_cfgs)]
+#![allow(dead_code)]
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use ponder_model::checkpoint::StateDict;
-use ponder_model::{Halting, Trm, TrmBatch, TrmConfig};
+use ponder_model::{Halting, Model, TrmBatch, TrmConfig};
 use ponder_web::{BackendRequest, acquire};
 use wasm_bindgen_test::*;
 
@@ -35,6 +35,14 @@ const ARC_SMALL: Case = Case {
     config: include_str!("../../ponder-model/tests/fixtures/arc_small.config.json"),
     weights: include_bytes!("../../ponder-model/tests/fixtures/arc_small.safetensors"),
     io: include_bytes!("../../ponder-model/tests/fixtures/arc_small.io.safetensors"),
+    steps: 3,
+};
+
+const HRM_ARC_SMALL: Case = Case {
+    name: "hrm_arc_small",
+    config: include_str!("../../ponder-model/tests/fixtures/hrm_arc_small.config.json"),
+    weights: include_bytes!("../../ponder-model/tests/fixtures/hrm_arc_small.safetensors"),
+    io: include_bytes!("../../ponder-model/tests/fixtures/hrm_arc_small.io.safetensors"),
     steps: 3,
 };
 
@@ -78,7 +86,7 @@ async fn check_case(case: &Case, device: &Device, backend: &str, logits_toleranc
     let config = TrmConfig::from_json_str(case.config).unwrap();
     let weights = StateDict::from_bytes(case.weights, "weights.safetensors").unwrap();
     let io = StateDict::from_bytes(case.io, "io.safetensors").unwrap();
-    let model = Trm::load(&config, &weights, device).unwrap();
+    let model = Model::load(&config, &weights, device).unwrap();
 
     let (inputs, inputs_shape) = ints(&io, "input.inputs");
     let (ids, ids_shape) = ints(&io, "input.puzzle_identifiers");
@@ -95,6 +103,12 @@ async fn check_case(case: &Case, device: &Device, backend: &str, logits_toleranc
         let logits_error = max_abs_diff(&read_floats(output.logits).await, floats(&io, &format!("step{step}.logits")));
         let q_halt_error =
             max_abs_diff(&read_floats(output.q_halt_logits).await, floats(&io, &format!("step{step}.q_halt_logits")));
+        // Only the HRM case stores q_continue; TRM's is untrained there.
+        let q_continue_name = format!("step{step}.q_continue_logits");
+        let q_continue_error = match io.get(&q_continue_name) {
+            Some(_) => max_abs_diff(&read_floats(output.q_continue_logits).await, floats(&io, &q_continue_name)),
+            None => 0.0,
+        };
         let preds = read_ints(output.preds).await;
         let (golden_preds, _) = ints(&io, &format!("step{step}.preds"));
         let wrong_preds = preds.iter().zip(&golden_preds).filter(|(a, b)| a != b).count();
@@ -109,16 +123,19 @@ async fn check_case(case: &Case, device: &Device, backend: &str, logits_toleranc
         let tolerance = logits_tolerance(step);
         assert!(logits_error <= tolerance, "{} step {step}: logits off by {logits_error}, more than {tolerance}", case.name);
         assert!(q_halt_error <= Q_HALT_TOLERANCE, "{} step {step}: q_halt off by {q_halt_error}", case.name);
+        assert!(q_continue_error <= Q_HALT_TOLERANCE, "{} step {step}: q_continue off by {q_continue_error}", case.name);
         assert_eq!(wrong_preds, 0, "{} step {step}: predictions differ", case.name);
     }
 }
 
-// NOTE: compiled only with `--cfg ponder_slow_browser_tests`: arc_small took over 5 minutes
-// under SwiftShader on a loaded 2-core machine and has not yet been seen to pass in a browser.
-#[cfg(ponder_slow_browser_tests)]
 #[wasm_bindgen_test]
 async fn arc_small_on_webgpu() {
     check_case(&ARC_SMALL, &device(BackendRequest::WebGpu).await, "webgpu", |_| WEBGPU_LOGITS_TOLERANCE).await;
+}
+
+#[wasm_bindgen_test]
+async fn hrm_arc_small_on_webgpu() {
+    check_case(&HRM_ARC_SMALL, &device(BackendRequest::WebGpu).await, "webgpu", |_| WEBGPU_LOGITS_TOLERANCE).await;
 }
 
 #[wasm_bindgen_test]
@@ -126,12 +143,14 @@ async fn sudoku_mlp_small_on_webgpu() {
     check_case(&SUDOKU_MLP_SMALL, &device(BackendRequest::WebGpu).await, "webgpu", |_| WEBGPU_LOGITS_TOLERANCE).await;
 }
 
-// NOTE: compiled only with `--cfg ponder_slow_browser_tests`: arc_small took over 5 minutes
-// under SwiftShader on a loaded 2-core machine and has not yet been seen to pass in a browser.
-#[cfg(ponder_slow_browser_tests)]
 #[wasm_bindgen_test]
 async fn arc_small_on_wasm_cpu() {
     check_case(&ARC_SMALL, &device(BackendRequest::Cpu).await, "cpu", |_| CPU_LOGITS_TOLERANCE).await;
+}
+
+#[wasm_bindgen_test]
+async fn hrm_arc_small_on_wasm_cpu() {
+    check_case(&HRM_ARC_SMALL, &device(BackendRequest::Cpu).await, "cpu", |_| CPU_LOGITS_TOLERANCE).await;
 }
 
 #[wasm_bindgen_test]
