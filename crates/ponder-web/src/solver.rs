@@ -178,16 +178,7 @@ impl Solver {
 
             let mut callback_error = None;
             let is_cancelled = || signal.as_ref().is_some_and(|signal| signal.aborted());
-            let on_report = |report: &crate::solve::StepReport| {
-                if let Some(on_step) = &on_step {
-                    let value = serde_wasm_bindgen::to_value(report).unwrap_or(JsValue::NULL);
-                    if let Err(error) = on_step.call1(&JsValue::NULL, &value) {
-                        callback_error = Some(error);
-                        return ControlFlow::Break(());
-                    }
-                }
-                ControlFlow::Continue(())
-            };
+            let on_report = |report: &crate::solve::StepReport| call_back(on_step.as_ref(), report, &mut callback_error);
             let settings = RunSettings::from(&options);
             let result = match (&finetuned, &shard) {
                 (Some(finetuned), _) => finetuned.solve(&device, test_index, settings, on_report, is_cancelled).await,
@@ -252,16 +243,7 @@ impl Solver {
             let started = js_sys::Date::now();
             let mut callback_error = None;
             let is_cancelled = || signal.as_ref().is_some_and(|signal| signal.aborted());
-            let on_progress = |progress: &crate::finetune::FinetuneProgress| {
-                if let Some(on_step) = &on_step {
-                    let value = serde_wasm_bindgen::to_value(progress).unwrap_or(JsValue::NULL);
-                    if let Err(error) = on_step.call1(&JsValue::NULL, &value) {
-                        callback_error = Some(error);
-                        return ControlFlow::Break(());
-                    }
-                }
-                ControlFlow::Continue(())
-            };
+            let on_progress = |progress: &crate::finetune::FinetuneProgress| call_back(on_step.as_ref(), progress, &mut callback_error);
             let result = finetune(&model.weights, &model.config, &device, "task", &task, &options, on_progress, is_cancelled, || js_sys::Date::now() - started).await;
 
             if let Some(error) = callback_error {
@@ -334,6 +316,7 @@ fn parse_options(options: JsValue) -> Result<(SolveOptions, Option<String>), JsE
     let input: SolveOptionsInput = if options.is_undefined() || options.is_null() {
         SolveOptionsInput::default()
     } else {
+        reject_unknown_fields(&options, SOLVE_OPTION_FIELDS, "solve options")?;
         serde_wasm_bindgen::from_value(options).map_err(|error| JsError::new(&format!("invalid solve options: {error}")))?
     };
     let defaults = SolveOptions::default();
@@ -353,6 +336,7 @@ fn parse_finetune_options(options: JsValue) -> Result<FinetuneOptions, JsError> 
     let input: FinetuneOptionsInput = if options.is_undefined() || options.is_null() {
         FinetuneOptionsInput::default()
     } else {
+        reject_unknown_fields(&options, FINETUNE_OPTION_FIELDS, "fine-tuning options")?;
         serde_wasm_bindgen::from_value(options).map_err(|error| JsError::new(&format!("invalid fine-tuning options: {error}")))?
     };
     let defaults = FinetuneOptions::default();
@@ -379,6 +363,54 @@ fn parse_finetune_options(options: JsValue) -> Result<FinetuneOptions, JsError> 
     };
     options.validate().map_err(to_js_error)?;
     Ok(options)
+}
+
+/// The option names that `solve()` accepts, as JavaScript spells them.
+const SOLVE_OPTION_FIELDS: &[&str] = &["augmentations", "steps", "earlyHalting", "batchSize", "seed", "puzzleIdentifier", "taskId"];
+/// The option names that `finetune()` accepts.
+const FINETUNE_OPTION_FIELDS: &[&str] = &[
+    "steps",
+    "timeBudgetMs",
+    "augmentations",
+    "mode",
+    "lr",
+    "puzzleEmbLr",
+    "batchSize",
+    "warmupSteps",
+    "translate",
+    "permuteColours",
+    "seed",
+];
+
+/// Rejects an options object with a key outside `known`, so that a typo is
+/// reported instead of ignored: serde-wasm-bindgen reads only the fields a
+/// struct names and never sees the others, whatever `deny_unknown_fields` says.
+fn reject_unknown_fields(options: &JsValue, known: &[&str], what: &str) -> Result<(), JsError> {
+    let Some(object) = options.dyn_ref::<js_sys::Object>() else {
+        return Ok(());
+    };
+    for key in js_sys::Object::keys(object).iter().filter_map(|key| key.as_string()) {
+        if !known.contains(&key.as_str()) {
+            return Err(JsError::new(&format!("invalid {what}: unknown field `{key}`, expected one of {}", known.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+/// Passes `report` to the JavaScript callback, if there is one. When the
+/// callback throws, keeps its error in `error_slot` and stops the run.
+fn call_back(callback: Option<&Function>, report: &impl Serialize, error_slot: &mut Option<JsValue>) -> ControlFlow<()> {
+    let Some(callback) = callback else {
+        return ControlFlow::Continue(());
+    };
+    let value = serde_wasm_bindgen::to_value(report).unwrap_or(JsValue::NULL);
+    match callback.call1(&JsValue::NULL, &value) {
+        Ok(_) => ControlFlow::Continue(()),
+        Err(error) => {
+            *error_slot = Some(error);
+            ControlFlow::Break(())
+        }
+    }
 }
 
 fn to_js_error(error: impl std::fmt::Display) -> JsError {

@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 use burn::tensor::Device;
 use ponder_model::train::FinetuneMode;
 use ponder_model::{TrmConfig, initial_weights};
-use ponder_tasks::Task;
+use ponder_tasks::{Grid, Task};
 use ponder_web::finetune::{FinetuneOptions, FinetuneProgress, finetune};
 use ponder_web::solve::{RunSettings, SolveResult};
 
@@ -82,4 +82,20 @@ pub async fn learn_and_solve(device: &Device) -> (Vec<FinetuneProgress>, SolveRe
     let settings = RunSettings { steps: config.halt_max_steps, early_halting: false, batch_size: 4 };
     let result = finetuned.solve(device, 0, settings, |_| ControlFlow::Continue(()), || false).await.unwrap();
     (reports, result)
+}
+
+/// Asserts that the run learned: every demonstration right for the last
+/// `SOLVED_STREAK` steps, the cross-entropy down, and the test input solved.
+pub fn assert_learned(reports: &[FinetuneProgress], result: &SolveResult) {
+    let streak = reports.iter().rev().take_while(|progress| progress.exact_accuracy == 1.0).count();
+    assert_eq!(streak, SOLVED_STREAK, "the demonstrations were not all right within {MAX_STEPS} steps");
+    let (first, last) = (reports[0].lm_loss, reports[reports.len() - 1].lm_loss);
+    // Stablemax cross-entropy falls slowly once the answers are right: its
+    // probabilities grow linearly, not exponentially, with the logit margin.
+    assert!(last < first / 2.0, "the cross-entropy went from {first} to {last} only");
+    assert!(reports[0].accuracy < 0.5, "the untrained model already got {} of the tokens right", reports[0].accuracy);
+
+    let solution = task().test[0].output.clone().unwrap();
+    let attempts = result.attempts.as_ref().expect("the prediction crops to a grid");
+    assert_eq!(Grid::from_rows(&attempts[0]).unwrap(), solution);
 }
