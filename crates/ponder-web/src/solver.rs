@@ -223,9 +223,9 @@ impl Solver {
     /// JSON). Calls `onStep(progress)` after every step with the loss and the
     /// accuracy on the demonstrations. Stops after `options.steps`, when
     /// `options.timeBudgetMs` has passed, or within one step after `signal`
-    /// aborts; in every case it keeps the state of the step with the lowest
-    /// loss, which `solve()` then uses for this task, and resolves to
-    /// `{ stepsRun, stopped, best, augmentations }`.
+    /// aborts. In every case it keeps the state of the step with the lowest
+    /// cross-entropy on the demonstrations, which `solve()` then uses for
+    /// this task. Resolves to `{ stepsRun, stopped, best, augmentations }`.
     pub fn finetune(&self, task_json: String, options: JsValue, on_step: Option<Function>, signal: Option<web_sys::AbortSignal>) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
@@ -384,7 +384,7 @@ const FINETUNE_OPTION_FIELDS: &[&str] = &[
 
 /// Rejects an options object with a key outside `known`, so that a typo is
 /// reported instead of ignored: serde-wasm-bindgen reads only the fields a
-/// struct names and never sees the others, whatever `deny_unknown_fields` says.
+/// struct names and skips the others, whatever `deny_unknown_fields` requests.
 fn reject_unknown_fields(options: &JsValue, known: &[&str], what: &str) -> Result<(), JsError> {
     let Some(object) = options.dyn_ref::<js_sys::Object>() else {
         return Ok(());
