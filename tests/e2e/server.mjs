@@ -17,25 +17,28 @@ const TYPES = {
 };
 
 /**
- * Serves `root` until `close()` is called.
+ * Serves `root` until `close()` is called. With `cors`, every response lets
+ * pages of any origin read it, as a server hosting models for embedding would.
  * @param {string} root
+ * @param {{ cors?: boolean }} [options]
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export async function serveDirectory(root) {
+export async function serveDirectory(root, options = {}) {
+  const shared = options.cors ? { "access-control-allow-origin": "*" } : {};
   const server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? "/", "http://127.0.0.1").pathname);
     let file = normalize(join(root, path));
     if (file !== root && !file.startsWith(root + sep)) {
-      response.writeHead(403).end("outside the served folder");
+      response.writeHead(403, shared).end("outside the served folder");
       return;
     }
     try {
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
       const body = await readFile(file);
-      response.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+      response.writeHead(200, { ...shared, "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
       response.end(body);
     } catch {
-      response.writeHead(404).end("not found");
+      response.writeHead(404, shared).end("not found");
     }
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(undefined)));

@@ -599,6 +599,15 @@ export function getCurrentTask() {
 }
 
 /**
+ * Returns the open task's id (a bundled task's id, or the name it was opened
+ * under), or null before one is open.
+ * @returns {string | null}
+ */
+export function getCurrentTaskId() {
+  return state.task && state.source ? state.source.id : null;
+}
+
+/**
  * Returns the index into `getCurrentTask().test` of the test input that the
  * editor works on.
  * @returns {number}

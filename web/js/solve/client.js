@@ -33,13 +33,39 @@
  * @property {[number[][], number[][]] | null} attempts
  * @property {{ grid: number[][] | null, votes: number, meanConfidence: number }[]} tally
  * @property {number[]} stepsUsed
+ *
+ * @typedef {object} FinetuneProgress
+ * @property {number} step
+ * @property {number} steps
+ * @property {number} loss the official loss per example on the step's demonstrations
+ * @property {number} lmLoss its cross-entropy part, without the q_halt term
+ * @property {number} accuracy share of right tokens
+ * @property {number} exactAccuracy share of demonstrations with every token right
+ * @property {boolean} isBest
+ * @property {number} elapsedMs
+ *
+ * @typedef {object} FinetuneSummary
+ * @property {number} stepsRun
+ * @property {"steps" | "timeBudget" | "cancelled"} stopped
+ * @property {FinetuneProgress | null} best the step whose state was kept
+ * @property {number} augmentations
+ *
+ * @typedef {object} FinetuneOptions
+ * @property {number} [steps]
+ * @property {number} [timeBudgetMs]
+ * @property {number} [augmentations]
+ * @property {"embedding" | "full"} [mode]
+ * @property {number} [lr]
+ * @property {number} [batchSize]
+ * @property {boolean} [translate]
+ * @property {number} [seed]
  */
 
 export class SolverClient {
   /** @type {Worker} */
   #worker;
   #nextId = 1;
-  /** @type {Map<number, { resolve: (value: any) => void, reject: (error: Error) => void, onStep?: (report: StepReport) => void }>} */
+  /** @type {Map<number, { resolve: (value: any) => void, reject: (error: Error) => void, onStep?: (report: any) => void }>} */
   #pending = new Map();
 
   constructor() {
@@ -77,18 +103,53 @@ export class SolverClient {
   }
 
   /**
+   * Loads one task's puzzle-embedding shard for the loaded model; `solve` with
+   * `taskId` set to that task then uses its rows.
+   * @param {ArrayBuffer} bytes a `puzzle_emb/tasks/*.safetensors` file
+   * @param {string} fileName
+   * @returns {Promise<{ taskId: string, rows: number }>}
+   */
+  loadEmbeddingShard(bytes, fileName) {
+    return this.#request({ type: "load-shard", bytes, fileName }, [bytes]);
+  }
+
+  /**
    * Solves one test input. Aborting `signal` rejects the promise with
    * "solving was cancelled" after the current ACT step.
    * @param {string} taskJson
    * @param {number} testIndex
-   * @param {{ augmentations?: number, steps?: number, earlyHalting?: boolean, batchSize?: number, seed?: number }} options
+   * @param {{ augmentations?: number, steps?: number, earlyHalting?: boolean, batchSize?: number, seed?: number, taskId?: string }} options
    * @param {(report: StepReport) => void} onStep
    * @param {AbortSignal} [signal]
    * @returns {Promise<SolveResult>}
    */
   solve(taskJson, testIndex, options, onStep, signal) {
+    return this.#cancellable({ type: "solve", task: taskJson, testIndex, options }, onStep, signal);
+  }
+
+  /**
+   * Fine-tunes the loaded model on the task's demonstrations; `solve` then
+   * uses what it learned for this task. Aborting `signal` stops it after the
+   * current step, keeping the best step so far, and the promise still resolves.
+   * @param {string} taskJson
+   * @param {FinetuneOptions} options
+   * @param {(progress: FinetuneProgress) => void} onStep
+   * @param {AbortSignal} [signal]
+   * @returns {Promise<FinetuneSummary>}
+   */
+  finetune(taskJson, options, onStep, signal) {
+    return this.#cancellable({ type: "finetune", task: taskJson, options }, onStep, signal);
+  }
+
+  /**
+   * Sends a request that `signal` can cancel: aborting it sends the worker a cancel message.
+   * @param {Record<string, unknown>} message
+   * @param {(report: any) => void} onStep
+   * @param {AbortSignal} [signal]
+   */
+  #cancellable(message, onStep, signal) {
     const id = this.#nextId;
-    const promise = this.#request({ type: "solve", task: taskJson, testIndex, options }, [], onStep);
+    const promise = this.#request(message, [], onStep);
     signal?.addEventListener("abort", () => this.#worker.postMessage({ type: "cancel", id: 0, solveId: id }), {
       once: true,
     });
@@ -98,7 +159,7 @@ export class SolverClient {
   /**
    * @param {Record<string, unknown>} message
    * @param {Transferable[]} [transfer]
-   * @param {(report: StepReport) => void} [onStep]
+   * @param {(report: any) => void} [onStep]
    */
   #request(message, transfer = [], onStep) {
     const id = this.#nextId++;

@@ -2,15 +2,18 @@
 // The Solve panel: runs the model on the open task's test input in the
 // solver worker, shows every ACT step's prediction with its q_halt
 // confidence, the vote tally and the two attempts, and copies an attempt
-// into the editor on request.
+// into the editor on request. It also fine-tunes the model on the task's
+// demonstrations, with progress, a loss curve and cancel.
 
-import { getCurrentTask, getTestIndex, onTaskChange, setEditorGrid } from "../app.js";
+import { getCurrentTask, getCurrentTaskId, getTestIndex, onTaskChange, setEditorGrid } from "../app.js";
 import { describeWebGpuAdapter } from "../device.js";
 import { gridFigure } from "../render.js";
 import { SolverClient } from "./client.js";
 
 /** @typedef {import("./client.js").StepReport} StepReport */
 /** @typedef {import("./client.js").SolveResult} SolveResult */
+/** @typedef {import("./client.js").FinetuneProgress} FinetuneProgress */
+/** @typedef {import("./client.js").FinetuneSummary} FinetuneSummary */
 
 const GRID_PIXELS = 180;
 
@@ -19,6 +22,7 @@ const PANEL = `
   <dl class="solve-facts">
     <dt>Backend</dt><dd id="solve-backend">not started</dd>
     <dt>Model</dt><dd id="solve-model">not loaded</dd>
+    <dt>Puzzle rows</dt><dd id="solve-shard">none loaded: every augmentation uses row 0</dd>
   </dl>
   <p id="solve-fallback" class="solve-notice" hidden></p>
   <p id="solve-untrained" class="solve-notice" hidden>
@@ -37,17 +41,47 @@ const PANEL = `
     <span id="solve-status" aria-live="polite"></span>
   </div>
   <p id="solve-error" class="error" role="alert" hidden></p>
+  <details class="solve-finetune">
+    <summary>Fine-tune on the demonstrations</summary>
+    <p>Trains the model on this task's demonstration pairs under augmentations, each with its own
+      puzzle-embedding row; Solve then votes over the same augmentations. Cancel keeps the best step so far.</p>
+    <div class="solve-options">
+      <label>Steps <input id="finetune-steps" type="number" min="1" max="100000" value="100" /></label>
+      <label>Time budget (s) <input id="finetune-budget" type="number" min="1" value="600" /></label>
+      <label>Augmentations <input id="finetune-augmentations" type="number" min="1" max="64" value="8" /></label>
+      <label>Train
+        <select id="finetune-mode">
+          <option value="embedding">the puzzle rows only</option>
+          <option value="full">every weight (small models)</option>
+        </select>
+      </label>
+    </div>
+    <div class="solve-actions">
+      <button id="finetune-start" type="button">Fine-tune</button>
+      <progress id="finetune-progress" max="1" value="0" aria-label="Fine-tuning progress"></progress>
+      <span id="finetune-status" aria-live="polite"></span>
+    </div>
+    <svg id="finetune-curve" class="finetune-curve" viewBox="0 0 300 100" preserveAspectRatio="none"
+      role="img" aria-label="Cross-entropy on the demonstrations per fine-tuning step"><polyline points="" /></svg>
+  </details>
   <div id="solve-step" class="solve-step"></div>
   <div id="solve-tally" class="solve-tally"></div>
   <div id="solve-attempts" class="solve-attempts"></div>
   <details class="solve-load">
     <summary>Load a checkpoint</summary>
     <p>A config as JSON with the official field names, weights as <code>.safetensors</code> or PyTorch
-      <code>.pt</code>, and optionally the <code>mean.safetensors</code> that <code>ponder convert</code> writes.</p>
+      <code>.pt</code>, and optionally the <code>mean.safetensors</code> and this task's shard from the
+      <code>puzzle_emb/</code> folder that <code>ponder convert</code> writes.</p>
     <label>Config <input id="solve-config-file" type="file" accept=".json,application/json" /></label>
     <label>Weights <input id="solve-weights-file" type="file" accept=".safetensors,.pt" /></label>
     <label>Mean row <input id="solve-mean-file" type="file" accept=".safetensors" /></label>
+    <label>Task shard <input id="solve-shard-file" type="file" accept=".safetensors" /></label>
     <button id="solve-load" type="button">Load</button>
+    <p>Or from a URL: a folder that holds <code>config.json</code> and <code>model.safetensors</code>, and
+      optionally <code>puzzle_emb/</code> as <code>ponder convert</code> writes it. The shard of each task
+      you solve is then fetched when you press Solve.</p>
+    <label>Folder URL <input id="solve-model-url" type="url" placeholder="https://example.org/ponder-model/" /></label>
+    <button id="solve-load-url" type="button">Load from URL</button>
   </details>
 `;
 
@@ -56,6 +90,12 @@ const PANEL = `
  * @property {SolverClient | null} client
  * @property {Promise<void> | null} ready resolves once the backend and a model are loaded
  * @property {AbortController | null} running the solve in progress
+ * @property {RemoteModel | null} remote the model loaded from a URL, whose task shards are fetched on demand
+ * @property {string | null} shardTask the task whose shard is loaded
+ *
+ * @typedef {object} RemoteModel
+ * @property {URL} base the folder, ending in a slash
+ * @property {{ tasks: Record<string, { file: string, rows: number }> } | null} index `puzzle_emb/index.json`, if the folder has one
  */
 
 /** @param {string} id */
@@ -78,13 +118,21 @@ export function startSolvePanel(options = {}) {
   const section = element("solve");
   section.innerHTML = PANEL;
   /** @type {PanelState} */
-  const state = { client: null, ready: null, running: null };
+  const state = { client: null, ready: null, running: null, remote: null, shardTask: null };
   const backend = options.backend ?? "auto";
 
   element("solve-start").addEventListener("click", () => runSolve(state, backend));
+  element("finetune-start").addEventListener("click", () => runFinetune(state, backend));
   element("solve-cancel").addEventListener("click", () => state.running?.abort());
   element("solve-load").addEventListener("click", () => loadCheckpoint(state, backend));
-  onTaskChange(() => clearResults());
+  element("solve-load-url").addEventListener("click", () => loadFromUrl(state, backend));
+  onTaskChange(() => {
+    clearResults();
+    // What was fine-tuned belongs to the previous task.
+    setFinetuneStatus("");
+    /** @type {HTMLProgressElement} */ (element("finetune-progress")).value = 0;
+    drawLossCurve([]);
+  });
 }
 
 /**
@@ -148,11 +196,13 @@ async function runSolve(state, backend) {
     setStatus("starting the solver…");
     await ensureReady(state, backend);
     const client = /** @type {SolverClient} */ (state.client);
+    const taskId = getCurrentTaskId();
+    await fetchShardFor(state, client, taskId);
     setStatus("solving…");
     const result = await client.solve(
       JSON.stringify(task),
       getTestIndex(),
-      { augmentations, steps, earlyHalting: input("solve-early-halting").checked },
+      { augmentations, steps, earlyHalting: input("solve-early-halting").checked, taskId: taskId ?? undefined },
       showStep,
       controller.signal,
     );
@@ -169,6 +219,114 @@ async function runSolve(state, backend) {
     state.running = null;
     setRunning(false);
   }
+}
+
+/**
+ * Reads a whole number from `id` in `min..max`, or shows an error naming the field.
+ * @param {string} id
+ * @param {string} name
+ * @param {number} min
+ * @param {number} max
+ * @returns {number | null}
+ */
+function wholeNumber(id, name, min, max) {
+  const text = input(id).value;
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
+    showError(`${name} must be a whole number from ${min} to ${max}, not "${text}".`);
+    return null;
+  }
+  return value;
+}
+
+/**
+ * @param {PanelState} state
+ * @param {"webgpu" | "cpu" | "auto"} backend
+ */
+async function runFinetune(state, backend) {
+  const task = getCurrentTask();
+  if (!task) {
+    showError("Open a task first.");
+    return;
+  }
+  hideError();
+  const steps = wholeNumber("finetune-steps", "Steps", 1, 100000);
+  const budget = steps === null ? null : wholeNumber("finetune-budget", "The time budget", 1, 86400);
+  const augmentations = budget === null ? null : wholeNumber("finetune-augmentations", "Augmentations", 1, 64);
+  if (steps === null || budget === null || augmentations === null) return;
+  const mode = /** @type {"embedding" | "full"} */ (/** @type {HTMLSelectElement} */ (element("finetune-mode")).value);
+
+  /** @type {FinetuneProgress[]} */
+  const history = [];
+  drawLossCurve(history);
+  setRunning(true);
+  const controller = new AbortController();
+  state.running = controller;
+  try {
+    setFinetuneStatus("starting the solver…");
+    await ensureReady(state, backend);
+    const client = /** @type {SolverClient} */ (state.client);
+    setFinetuneStatus("fine-tuning…");
+    const summary = await client.finetune(
+      JSON.stringify(task),
+      { steps, timeBudgetMs: budget * 1000, augmentations, mode },
+      (progress) => {
+        history.push(progress);
+        showFinetuneStep(progress);
+        drawLossCurve(history);
+      },
+      controller.signal,
+    );
+    setFinetuneStatus(finetuneSummaryText(summary));
+  } catch (error) {
+    setFinetuneStatus("failed");
+    showError(error instanceof Error ? error.message : String(error));
+  } finally {
+    state.running = null;
+    setRunning(false);
+  }
+}
+
+/** @param {FinetuneProgress} progress */
+function showFinetuneStep(progress) {
+  /** @type {HTMLProgressElement} */ (element("finetune-progress")).value = progress.step / progress.steps;
+  setFinetuneStatus(
+    `step ${progress.step} of ${progress.steps}: cross-entropy ${progress.lmLoss.toFixed(4)}, ` +
+      `accuracy ${progress.accuracy.toFixed(3)}, exact ${progress.exactAccuracy.toFixed(3)}`,
+  );
+}
+
+/** @param {FinetuneSummary} summary */
+function finetuneSummaryText(summary) {
+  const why = { steps: "all steps ran", timeBudget: "the time budget ran out", cancelled: "cancelled" }[summary.stopped];
+  const best = summary.best
+    ? `kept step ${summary.best.step} (cross-entropy ${summary.best.lmLoss.toFixed(4)})`
+    : "no step finished, the model is unchanged";
+  return `fine-tuned: ${summary.stepsRun} steps, ${why}; ${best}. Solve now uses it for this task.`;
+}
+
+/**
+ * Draws the cross-entropy on the demonstrations of every step so far as a
+ * line, scaled to the highest value. The official loss also has a q_halt
+ * term, which grows while the Q-head learns that answers turned right, so
+ * the curve leaves it out.
+ * @param {FinetuneProgress[]} history
+ */
+function drawLossCurve(history) {
+  const line = /** @type {SVGPolylineElement} */ (element("finetune-curve").querySelector("polyline"));
+  const highest = Math.max(...history.map((progress) => progress.lmLoss), Number.MIN_VALUE);
+  const last = Math.max(history.length - 1, 1);
+  const points = history.map((progress, index) => {
+    const x = (index / last) * 300;
+    const y = 100 - (progress.lmLoss / highest) * 95;
+    return `${x.toFixed(1)},${y.toFixed(1)}`;
+  });
+  line.setAttribute("points", points.join(" "));
+}
+
+/** @param {string} text */
+function setFinetuneStatus(text) {
+  element("finetune-status").textContent = text;
 }
 
 /** @param {StepReport} report */
@@ -238,6 +396,7 @@ async function loadCheckpoint(state, backend) {
   const config = input("solve-config-file").files?.[0];
   const weights = input("solve-weights-file").files?.[0];
   const mean = input("solve-mean-file").files?.[0];
+  const shard = input("solve-shard-file").files?.[0];
   if (!config || !weights) {
     showError("Choose a config file and a weights file first.");
     return;
@@ -248,6 +407,9 @@ async function loadCheckpoint(state, backend) {
     await ensureReady(state, backend);
     const client = /** @type {SolverClient} */ (state.client);
     showModel(await client.loadModel(await config.text(), await weights.arrayBuffer(), weights.name, await mean?.arrayBuffer()));
+    state.remote = null;
+    showShard(state, null);
+    if (shard) showShard(state, await client.loadEmbeddingShard(await shard.arrayBuffer(), shard.name));
     setStatus("checkpoint loaded");
   } catch (error) {
     setStatus("failed");
@@ -255,11 +417,91 @@ async function loadCheckpoint(state, backend) {
   }
 }
 
+/**
+ * Loads `config.json`, `model.safetensors` and, when present, the mean row and
+ * the shard index from the folder URL in the Load section.
+ * @param {PanelState} state
+ * @param {"webgpu" | "cpu" | "auto"} backend
+ */
+async function loadFromUrl(state, backend) {
+  const text = input("solve-model-url").value.trim();
+  let base;
+  try {
+    base = new URL(text.endsWith("/") ? text : `${text}/`, location.href);
+  } catch {
+    showError(`"${text}" is not a valid URL.`);
+    return;
+  }
+  hideError();
+  try {
+    setStatus("downloading the model…");
+    const [config, weights, mean, index] = await Promise.all([
+      fetchBytes(new URL("config.json", base), true),
+      fetchBytes(new URL("model.safetensors", base), true),
+      fetchBytes(new URL("puzzle_emb/mean.safetensors", base), false),
+      fetchBytes(new URL("puzzle_emb/index.json", base), false),
+    ]);
+    await ensureReady(state, backend);
+    const client = /** @type {SolverClient} */ (state.client);
+    setStatus("loading the model…");
+    const configText = new TextDecoder().decode(/** @type {ArrayBuffer} */ (config));
+    showModel(await client.loadModel(configText, /** @type {ArrayBuffer} */ (weights), "model.safetensors", mean ?? undefined));
+    state.remote = { base, index: index ? JSON.parse(new TextDecoder().decode(index)) : null };
+    showShard(state, null);
+    setStatus("checkpoint loaded");
+  } catch (error) {
+    setStatus("failed");
+    showError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * Fetches `url`; a missing optional file gives null.
+ * @param {URL} url
+ * @param {boolean} required
+ * @returns {Promise<ArrayBuffer | null>}
+ */
+async function fetchBytes(url, required) {
+  const response = await fetch(url);
+  if (response.ok) return response.arrayBuffer();
+  if (!required && response.status === 404) return null;
+  throw new Error(`Downloading ${url.href} failed: HTTP ${response.status} ${response.statusText}`.trim());
+}
+
+/**
+ * Loads the open task's shard from the URL model's `puzzle_emb/`, when it has one
+ * and it is not loaded yet.
+ * @param {PanelState} state
+ * @param {SolverClient} client
+ * @param {string | null} taskId
+ */
+async function fetchShardFor(state, client, taskId) {
+  const entry = taskId && state.remote?.index?.tasks[taskId];
+  if (!state.remote || !entry || state.shardTask === taskId) return;
+  setStatus(`downloading the puzzle rows of ${taskId}…`);
+  const url = new URL(`puzzle_emb/${entry.file}`, state.remote.base);
+  const bytes = /** @type {ArrayBuffer} */ (await fetchBytes(url, true));
+  showShard(state, await client.loadEmbeddingShard(bytes, entry.file));
+}
+
+/**
+ * @param {PanelState} state
+ * @param {{ taskId: string, rows: number } | null} shard
+ */
+function showShard(state, shard) {
+  state.shardTask = shard?.taskId ?? null;
+  element("solve-shard").textContent = shard
+    ? `${shard.rows} trained rows of task ${shard.taskId}, used when that task is open`
+    : "none loaded: every augmentation uses row 0";
+}
+
 /** @param {boolean} running */
 function setRunning(running) {
   /** @type {HTMLButtonElement} */ (element("solve-start")).disabled = running;
   /** @type {HTMLButtonElement} */ (element("solve-cancel")).disabled = !running;
   /** @type {HTMLButtonElement} */ (element("solve-load")).disabled = running;
+  /** @type {HTMLButtonElement} */ (element("solve-load-url")).disabled = running;
+  /** @type {HTMLButtonElement} */ (element("finetune-start")).disabled = running;
 }
 
 function clearResults() {

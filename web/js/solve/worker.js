@@ -32,6 +32,8 @@ async function handle(request) {
         request.fileName,
         request.meanRow ? new Uint8Array(request.meanRow) : undefined,
       );
+    case "load-shard":
+      return requireSolver().loadEmbeddingShard(new Uint8Array(request.bytes), request.fileName);
     case "solve": {
       const controller = new AbortController();
       running.set(request.id, controller);
@@ -41,6 +43,20 @@ async function handle(request) {
           request.testIndex,
           request.options,
           (/** @type {unknown} */ report) => postMessage({ type: "step", id: request.id, report }),
+          controller.signal,
+        );
+      } finally {
+        running.delete(request.id);
+      }
+    }
+    case "finetune": {
+      const controller = new AbortController();
+      running.set(request.id, controller);
+      try {
+        return await requireSolver().finetune(
+          request.task,
+          request.options,
+          (/** @type {unknown} */ progress) => postMessage({ type: "step", id: request.id, report: progress }),
           controller.signal,
         );
       } finally {
