@@ -220,7 +220,7 @@ function writeSafetensors(tensors, metadata) {
 /**
  * Lays out the golden arc_small checkpoint as a model folder: `config.json`,
  * `model.safetensors`, and `puzzle_emb/` with a shard of task 007bbfb7 that
- * holds rows 1 and 3 of its table, in the format `ponder convert` writes.
+ * contains rows 1 and 3 of its table, in the format `ponder convert` writes.
  * @param {string} folder
  */
 async function writeModelFolder(folder) {

@@ -234,8 +234,8 @@ fn read_task(task: &str, dataset: Dataset) -> anyhow::Result<(String, Task)> {
     Ok((task.to_string(), parsed))
 }
 
-/// The checkpoint given, or the small from-scratch model (which only makes
-/// sense with fine-tuning). The flag says which.
+/// Returns the checkpoint given, or the small from-scratch model (which only
+/// makes sense with fine-tuning), and whether it is the from-scratch one.
 fn model_source(args: &Args) -> anyhow::Result<(TrmConfig, StateDict, bool)> {
     match (&args.config, &args.checkpoint) {
         (Some(config_path), Some(checkpoint_path)) => {
@@ -272,7 +272,7 @@ fn to_grid(rows: &[Vec<u8>]) -> anyhow::Result<Grid> {
     Grid::from_rows(rows).map_err(|error| anyhow::anyhow!("a voted attempt is not a grid: {error}"))
 }
 
-/// The 1x1 black grid submitted when a test input has no attempt.
+/// Returns the 1x1 black grid submitted when a test input has no attempt.
 fn blank() -> Grid {
     Grid::from_rows(&[vec![0]]).expect("a 1x1 grid is valid")
 }

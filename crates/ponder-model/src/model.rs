@@ -37,7 +37,7 @@ impl Model {
         }
     }
 
-    /// The token, puzzle and position embeddings, which both families share.
+    /// Returns the token, puzzle and position embeddings, which both families share.
     pub fn embeddings(&self) -> &InputEmbeddings {
         match self {
             Self::Trm(trm) => &trm.embeddings,
@@ -45,7 +45,7 @@ impl Model {
         }
     }
 
-    /// The embeddings, to swap the puzzle-embedding table (fine-tuning does).
+    /// Returns the embeddings mutably, so that fine-tuning can swap the puzzle-embedding table.
     pub fn embeddings_mut(&mut self) -> &mut InputEmbeddings {
         match self {
             Self::Trm(trm) => &mut trm.embeddings,
@@ -53,7 +53,7 @@ impl Model {
         }
     }
 
-    /// The device the weights live on.
+    /// Returns the device the weights live on.
     pub fn device(&self) -> Device {
         self.embeddings().embed_tokens.val().device()
     }

@@ -21,7 +21,7 @@ use crate::solve::{PlannedInput, RunSettings, SolveError, SolveResult, solve_pla
 /// How long and how to fine-tune.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FinetuneOptions {
-    /// Most steps to run, at least 1.
+    /// Maximum number of steps to run, at least 1.
     pub steps: usize,
     /// Stop once this many milliseconds have passed, when set.
     pub time_budget_ms: Option<f64>,
@@ -61,7 +61,7 @@ impl Default for FinetuneOptions {
     }
 }
 
-/// Why fine-tuning stopped.
+/// The reason fine-tuning stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum StopReason {
@@ -73,7 +73,7 @@ pub enum StopReason {
     Cancelled,
 }
 
-/// What the caller hears after every step.
+/// The progress report passed to the caller after every step.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FinetuneProgress {
@@ -93,7 +93,7 @@ pub struct FinetuneProgress {
     pub elapsed_ms: f64,
 }
 
-/// How a fine-tuning run ended.
+/// The outcome of a fine-tuning run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FinetuneSummary {
@@ -221,7 +221,7 @@ pub async fn finetune(
 }
 
 impl Finetuned {
-    /// Whether this model was fine-tuned on `task`.
+    /// Returns whether this model was fine-tuned on `task`.
     pub fn is_for(&self, task: &Task) -> bool {
         self.data.task == *task
     }

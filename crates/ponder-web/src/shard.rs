@@ -21,7 +21,7 @@ pub struct TaskShard {
     pub plan: Vec<PlannedInput>,
 }
 
-/// What `loadEmbeddingShard()` returns.
+/// The description that `loadEmbeddingShard()` returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ShardInfo {

@@ -266,7 +266,7 @@ pub async fn solve_planned(
     })
 }
 
-/// The augmented test inputs as one batch, each with its puzzle identifier.
+/// Encodes the augmented test inputs as one batch, each with its puzzle identifier.
 fn encode_batch(input: &Grid, chunk: &[PlannedInput], device: &Device) -> TrmBatch {
     let mut tokens = Vec::with_capacity(chunk.len() * ARC_SEQ_LEN);
     for planned in chunk {

@@ -13,8 +13,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 // NOTE: on WebGPU under SwiftShader (headless Chromium on a 2-core machine
 // without a GPU) this run did not finish within wasm-bindgen-test's 15
-// minutes, so the browser test trains on the CPU backend; WebGPU fine-tuning
-// is covered by the golden training step natively on wgpu and by the page test.
+// minutes, so the browser test trains on the CPU backend. The golden training
+// step on native wgpu covers the GPU path of fine-tuning.
 #[wasm_bindgen_test]
 async fn finetune_learns_recolouring_task_on_wasm_cpu() {
     let device = acquire(BackendRequest::Cpu).await.expect("the CPU backend initialises").device;

@@ -28,7 +28,7 @@ fn arc_small(device: &Device) -> (Model, TrmConfig, StateDict) {
     (Model::load(&config, &weights, device).unwrap(), config, weights)
 }
 
-/// A shard of `names` whose rows are `rows` of the golden table.
+/// Encodes a shard of `names` whose rows are `rows` of the golden table.
 fn shard_bytes(weights: &StateDict, task_id: &str, names: &[&str], rows: &[usize]) -> Vec<u8> {
     let table = weights.get("puzzle_emb.weights").unwrap();
     let ndim = table.shape()[1];

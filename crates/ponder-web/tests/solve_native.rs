@@ -42,14 +42,14 @@ fn golden_grid(step: usize) -> Vec<Vec<u8>> {
     golden_case_grid("arc_small", step)
 }
 
-/// The golden prediction of the case's first example after ACT step `step` (from 0).
+/// Returns the golden prediction of the case's first example after ACT step `step` (from 0).
 fn golden_case_grid(case: &str, step: usize) -> Vec<Vec<u8>> {
     let io = StateDict::open(fixture(&format!("{case}.io.safetensors"))).unwrap();
     let preds = io.get(&format!("step{step}.preds")).unwrap().as_i64().unwrap().to_vec();
     decode_prediction(&preds[..900]).unwrap().to_rows()
 }
 
-/// The case's first input grid, as the only test input of a task, and its puzzle identifier.
+/// Returns the case's first input grid, as the only test input of a task, and its puzzle identifier.
 fn golden_case_task(case: &str) -> (Task, usize) {
     let io = StateDict::open(fixture(&format!("{case}.io.safetensors"))).unwrap();
     let inputs = io.get("input.inputs").unwrap().as_i64().unwrap().to_vec();

@@ -308,7 +308,7 @@ function finetuneSummaryText(summary) {
 /**
  * Draws the cross-entropy on the demonstrations of every step so far as a
  * line, scaled to the highest value. The official loss also has a q_halt
- * term, which grows while the Q-head learns that answers turned right, so
+ * term, which grows while the Q-head learns that predictions turned right, so
  * the curve leaves it out.
  * @param {FinetuneProgress[]} history
  */

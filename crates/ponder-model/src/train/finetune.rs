@@ -107,14 +107,14 @@ pub struct StepReport {
     /// The stablemax cross-entropy part of `loss`, divided by the batch size:
     /// how far the predicted demonstration outputs are from the right ones.
     /// Unlike `loss`, it leaves out the q_halt term, which grows while the
-    /// Q-head learns that answers turned right.
+    /// Q-head learns that predictions turned right.
     pub lm_loss: f32,
     /// Mean fraction of right tokens over the batch's examples.
     pub accuracy: f32,
     /// Fraction of the batch's examples whose every token is right.
     pub exact_accuracy: f32,
     /// Whether this step's model is the best so far: the lowest `lm_loss`.
-    /// The q_halt term is left out because it grows as answers turn right.
+    /// The q_halt term is left out because it grows as predictions turn right.
     pub is_best: bool,
 }
 

@@ -23,8 +23,8 @@ pub const MAX_STEPS: usize = 60;
 /// Consecutive steps with every demonstration right before training stops.
 pub const SOLVED_STREAK: usize = 3;
 
-/// The ARC layout at hidden 32 with one block pass per step: small enough to
-/// train from scratch in tens of steps.
+/// Returns the ARC layout at hidden 32 with one block pass per step, small
+/// enough to train from scratch in tens of steps.
 pub fn small_config() -> TrmConfig {
     TrmConfig::from_json_str(
         r#"{
@@ -90,7 +90,7 @@ pub fn assert_learned(reports: &[FinetuneProgress], result: &SolveResult) {
     let streak = reports.iter().rev().take_while(|progress| progress.exact_accuracy == 1.0).count();
     assert_eq!(streak, SOLVED_STREAK, "the demonstrations were not all right within {MAX_STEPS} steps");
     let (first, last) = (reports[0].lm_loss, reports[reports.len() - 1].lm_loss);
-    // Stablemax cross-entropy falls slowly once the answers are right: its
+    // Stablemax cross-entropy falls slowly once the predictions are right: its
     // probabilities grow linearly, not exponentially, with the logit margin.
     assert!(last < first / 2.0, "the cross-entropy went from {first} to {last} only");
     assert!(reports[0].accuracy < 0.5, "the untrained model already got {} of the tokens right", reports[0].accuracy);
