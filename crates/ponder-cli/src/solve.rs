@@ -22,18 +22,6 @@ use ponder_web::solve::{RunSettings, SolveOptions, SolveResult, solve};
 
 use crate::forward::Backend;
 
-/// The model trained from scratch when no checkpoint is given: the ARC
-/// layout at hidden 32 with one block pass per ACT step, small enough to
-/// learn a simple task on a CPU in a minute.
-const SMALL_CONFIG: &str = r#"{
-    "batch_size": 4, "seq_len": 900, "vocab_size": 12,
-    "puzzle_emb_ndim": 32, "puzzle_emb_len": 1, "num_puzzle_identifiers": 1,
-    "H_cycles": 1, "L_cycles": 1, "H_layers": 0, "L_layers": 2,
-    "hidden_size": 32, "expansion": 2, "num_heads": 2,
-    "pos_encodings": "rope", "halt_max_steps": 1, "halt_exploration_prob": 0.0,
-    "forward_dtype": "float32", "no_ACT_continue": true
-}"#;
-
 /// Augmented inputs run together on the device while solving.
 const SOLVE_BATCH: usize = 4;
 
@@ -247,7 +235,7 @@ fn model_source(args: &Args) -> anyhow::Result<(TrmConfig, StateDict, bool)> {
             if args.finetune == 0 {
                 bail!("give a model with --config and --checkpoint, or --finetune STEPS to train a small model from scratch on the task");
             }
-            let config = TrmConfig::from_json_str(SMALL_CONFIG).context("invalid built-in config")?;
+            let config = TrmConfig::small_arc();
             let weights = initial_weights(&config, args.seed);
             Ok((config, weights, true))
         }

@@ -396,6 +396,24 @@ impl TrmConfig {
         self.puzzle_emb_positions() + self.seq_len
     }
 
+    /// Returns a small model in the ARC layout (hidden 32, one block pass per
+    /// ACT step, one ACT step) that learns a simple task from scratch in tens
+    /// of fine-tuning steps on a CPU. `ponder solve` trains it when no
+    /// checkpoint is given.
+    pub fn small_arc() -> Self {
+        Self::from_json_str(
+            r#"{
+                "batch_size": 4, "seq_len": 900, "vocab_size": 12,
+                "puzzle_emb_ndim": 32, "puzzle_emb_len": 1, "num_puzzle_identifiers": 1,
+                "H_cycles": 1, "L_cycles": 1, "H_layers": 0, "L_layers": 2,
+                "hidden_size": 32, "expansion": 2, "num_heads": 2,
+                "pos_encodings": "rope", "halt_max_steps": 1, "halt_exploration_prob": 0.0,
+                "forward_dtype": "float32", "no_ACT_continue": true
+            }"#,
+        )
+        .expect("the small ARC config is valid")
+    }
+
     /// The released ARC-AGI-1 shape. `num_puzzle_identifiers` is the size of
     /// the dataset's identifier table; pass the value from its metadata.
     ///

@@ -23,20 +23,9 @@ pub const MAX_STEPS: usize = 60;
 /// Consecutive steps with every demonstration right before training stops.
 pub const SOLVED_STREAK: usize = 3;
 
-/// Returns the ARC layout at hidden 32 with one block pass per step, small
-/// enough to train from scratch in tens of steps.
+/// The small ARC model that `ponder solve` also trains from scratch.
 pub fn small_config() -> TrmConfig {
-    TrmConfig::from_json_str(
-        r#"{
-            "batch_size": 4, "seq_len": 900, "vocab_size": 12,
-            "puzzle_emb_ndim": 32, "puzzle_emb_len": 1, "num_puzzle_identifiers": 1,
-            "H_cycles": 1, "L_cycles": 1, "H_layers": 0, "L_layers": 2,
-            "hidden_size": 32, "expansion": 2, "num_heads": 2,
-            "pos_encodings": "rope", "halt_max_steps": 1, "halt_exploration_prob": 0.0,
-            "forward_dtype": "float32", "no_ACT_continue": true
-        }"#,
-    )
-    .unwrap()
+    TrmConfig::small_arc()
 }
 
 /// The 8 dihedral transforms at random offsets, so that the model must learn
