@@ -16,6 +16,7 @@ pub mod load;
 pub mod model;
 pub mod rms_norm;
 pub mod rotary;
+pub mod save;
 pub mod swiglu;
 pub mod train;
 pub mod trm;
@@ -26,4 +27,5 @@ pub use config::{ConfigError, DatasetShape, Family, ForwardDtype, PosEncodings, 
 pub use hrm::Hrm;
 pub use load::{KeyReport, LoadError, ShapeMismatch};
 pub use model::Model;
+pub use save::SaveError;
 pub use trm::{InnerCarry, Trm, TrmBatch, TrmOutput};

@@ -14,6 +14,17 @@ impl Rng {
         Self { state: seed }
     }
 
+    /// Returns the generator's state, from which [`from_state`](Self::from_state)
+    /// continues the same sequence (a saved training run resumes this way).
+    pub fn state(&self) -> u64 {
+        self.state
+    }
+
+    /// Continues from a state returned by [`state`](Self::state).
+    pub fn from_state(state: u64) -> Self {
+        Self { state }
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;

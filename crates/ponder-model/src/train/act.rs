@@ -85,6 +85,20 @@ impl TrainCarry {
     }
 }
 
+impl TrainCarry {
+    /// Cuts the latents loose from the step's graph, so that the next step
+    /// starts a graph of its own (the official carry is detached the same way).
+    pub fn detach(self) -> Self {
+        Self {
+            inner: InnerCarry {
+                z_H: self.inner.z_H.detach(),
+                z_L: self.inner.z_L.detach(),
+            },
+            ..self
+        }
+    }
+}
+
 /// Runs one ACT step in training mode and its loss.
 ///
 /// `min_halt_steps` is the official exploration draw, one value per slot: 0

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use burn::module::{Module, ModuleMapper, Param, ParamId};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::prelude::*;
 use burn::tensor::Gradients;
 
@@ -66,6 +66,61 @@ impl AdamW {
         };
         module.map(&mut mapper)
     }
+}
+
+/// AdamW's state in a form that outlives the parameter ids: the step count
+/// and the moments of each float parameter in the module's visiting order
+/// (`None` for a parameter that has none yet). A model rebuilt from saved
+/// weights has new ids but the same order.
+#[derive(Debug, Clone)]
+pub struct AdamWState {
+    pub step: i32,
+    /// `(first, second)`, each `[numel]`.
+    pub moments: Vec<Option<(Tensor<1>, Tensor<1>)>>,
+}
+
+impl AdamW {
+    /// Returns the state for `module`'s parameters, in visiting order.
+    pub fn export<M: Module>(&self, module: &M) -> AdamWState {
+        let moments = float_param_ids(module)
+            .iter()
+            .map(|id| self.moments.get(id).map(|moments| (moments.first.clone(), moments.second.clone())))
+            .collect();
+        AdamWState { step: self.step, moments }
+    }
+
+    /// Rebuilds an optimiser from a state exported for a module whose float
+    /// parameters come in the same order as `module`'s. Returns `None` when
+    /// the parameter counts differ.
+    pub fn import<M: Module>(config: AdamWConfig, module: &M, state: AdamWState) -> Option<Self> {
+        let ids = float_param_ids(module);
+        if ids.len() != state.moments.len() {
+            return None;
+        }
+        let moments = ids
+            .into_iter()
+            .zip(state.moments)
+            .filter_map(|(id, moments)| moments.map(|(first, second)| (id, Moments { first, second })))
+            .collect();
+        Some(Self { config, moments, step: state.step })
+    }
+}
+
+/// Number of float parameters of `module`, the length of [`AdamWState::moments`].
+pub(crate) fn float_param_count<M: Module>(module: &M) -> usize {
+    float_param_ids(module).len()
+}
+
+fn float_param_ids<M: Module>(module: &M) -> Vec<ParamId> {
+    struct Ids(Vec<ParamId>);
+    impl ModuleVisitor for Ids {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push(param.id);
+        }
+    }
+    let mut ids = Ids(Vec::new());
+    module.visit(&mut ids);
+    ids.0
 }
 
 struct AdamWMapper<'a> {

@@ -12,6 +12,7 @@ use ponder_tasks::rng::Rng;
 use crate::config::TrmConfig;
 use crate::train::act::{ActSettings, TrainBatch, TrainCarry, draw_min_halt_steps, train_act_step};
 use crate::train::adamw::{AdamW, AdamWConfig};
+use crate::train::optimise::{Optimisers, StepRates};
 use crate::train::data::AugmentedTask;
 use crate::train::schedule::LrSchedule;
 use crate::train::sign_sgd::{PUZZLE_EMB_LR, SparseSignSgd};
@@ -142,8 +143,7 @@ pub struct Finetuner {
     order: Vec<usize>,
     cursor: usize,
     rng: Rng,
-    adamw: AdamW,
-    sign_sgd: SparseSignSgd,
+    optimisers: Optimisers,
     step: usize,
     best: Option<Snapshot>,
 }
@@ -203,8 +203,11 @@ impl Finetuner {
         Ok(Self {
             model,
             settings: ActSettings::from_config(model_config),
-            adamw: AdamW::new(config.adamw),
-            sign_sgd: SparseSignSgd { weight_decay: config.puzzle_emb_weight_decay },
+            optimisers: Optimisers {
+                adamw: AdamW::new(config.adamw),
+                sign_sgd: SparseSignSgd { weight_decay: config.puzzle_emb_weight_decay },
+                train_weights: config.mode == FinetuneMode::Full,
+            },
             config,
             data,
             inputs,
@@ -272,31 +275,13 @@ impl Finetuner {
 
         // The same warm-up for both optimisers, each from its own base rate.
         let lr_factor = self.lr_schedule().lr(self.step);
-        if self.config.mode == FinetuneMode::Full {
-            let table_id = self.model.embeddings().puzzle_emb.as_ref().map(|table| table.id);
-            let skip: Vec<_> = table_id.into_iter().collect();
-            let model = std::mem::replace(&mut self.model, measured.clone());
-            self.model = self.adamw.step(self.config.lr * lr_factor, model, &grads, &skip);
-        }
-        let table = self.model.embeddings().puzzle_emb.as_ref().map(|table| (table.id, table.val()));
-        if let (Some(rows), Some((table_id, table))) = (&output.puzzle_rows, table) {
-            let local_grads = rows.grad(&grads).expect("the puzzle rows are gradient leaves");
-            let identifiers = output.carry.current.puzzle_identifiers.clone().inner();
-            let updated = self.sign_sgd.step(self.config.puzzle_emb_lr * lr_factor, table.inner(), local_grads, identifiers);
-            self.model.embeddings_mut().puzzle_emb = Some(Param::initialized(table_id, updated.autodiff()));
-        }
+        let rates = StepRates { lr: self.config.lr * lr_factor, puzzle_emb_lr: self.config.puzzle_emb_lr * lr_factor };
+        let model = std::mem::replace(&mut self.model, measured.clone());
+        self.model = self.optimisers.apply(model, &grads, &output, rates);
 
-        let loss = output.loss;
-        let batch_size = batch_size as f64;
-        let per_example = loss.loss.detach().inner() / batch_size;
-        let lm_per_example = loss.lm_loss.detach().inner() / batch_size;
-        let accuracy = loss.token_accuracy.inner().mean();
-        let exact = loss.seq_is_correct.inner().float().mean();
-        self.carry = Some(detach_carry(output.carry));
-        PendingStep {
-            metrics: Tensor::cat(vec![per_example, accuracy, exact, lm_per_example], 0),
-            measured,
-        }
+        let metrics = output.loss.summary(batch_size);
+        self.carry = Some(output.carry.detach());
+        PendingStep { metrics, measured }
     }
 
     fn finish_step(&mut self, pending: PendingStep, data: TensorData) -> Result<StepReport, FinetuneError> {
@@ -376,15 +361,4 @@ fn upload_examples(data: &AugmentedTask, device: &Device) -> (Tensor<2, Int>, Te
         Tensor::from_data(TensorData::new(labels, [count, seq]), device),
         Tensor::from_data(TensorData::new(identifiers, [count]), device),
     )
-}
-
-/// Cuts the carry loose from the step's graph, so the next step starts its own.
-fn detach_carry(carry: TrainCarry) -> TrainCarry {
-    TrainCarry {
-        inner: crate::trm::InnerCarry {
-            z_H: carry.inner.z_H.detach(),
-            z_L: carry.inner.z_L.detach(),
-        },
-        ..carry
-    }
 }

@@ -32,6 +32,20 @@ pub struct LossOutput {
     pub loss_counts: Tensor<1, Int>,
 }
 
+impl LossOutput {
+    /// The step's figures for a progress line, still on the device, outside
+    /// the graph: `[4]` = loss per example, mean token accuracy, fraction of
+    /// examples exactly right, lm_loss per example.
+    pub fn summary(&self, batch_size: usize) -> Tensor<1> {
+        let batch_size = batch_size as f64;
+        let loss = self.loss.clone().detach().inner() / batch_size;
+        let lm_loss = self.lm_loss.clone().detach().inner() / batch_size;
+        let accuracy = self.token_accuracy.clone().inner().mean();
+        let exact = self.seq_is_correct.clone().inner().float().mean();
+        Tensor::cat(vec![loss, accuracy, exact, lm_loss], 0)
+    }
+}
+
 /// The official `s(x)`: `1 / (1 - x)` below zero, `x + 1` from zero up, a
 /// positive map that grows linearly instead of exponentially.
 ///

@@ -7,13 +7,18 @@ pub mod adamw;
 pub mod data;
 pub mod finetune;
 pub mod loss;
+pub mod optimise;
 pub mod schedule;
 pub mod sign_sgd;
+pub mod trainer;
 
 pub use act::{ActSettings, TrainBatch, TrainCarry, TrainStepOutput, draw_min_halt_steps, train_act_step};
 pub use adamw::{AdamW, AdamWConfig};
 pub use data::{AugmentedTask, Example};
 pub use finetune::{FinetuneConfig, FinetuneError, FinetuneMode, Finetuner, Snapshot, StepReport};
+pub use optimise::{Optimisers, StepRates};
 pub use loss::{IGNORE_LABEL_ID, LossOutput, act_loss, stablemax_cross_entropy};
 pub use schedule::LrSchedule;
 pub use sign_sgd::SparseSignSgd;
+pub use trainer::{ExampleSource, TrainError, TrainReport, Trainer, TrainerConfig};
+pub use adamw::AdamWState;
