@@ -3,8 +3,11 @@
 mod bench;
 mod check;
 mod convert;
+mod eval;
 mod forward;
+mod presets;
 mod solve;
+mod train;
 
 use std::process::ExitCode;
 
@@ -29,6 +32,10 @@ enum Command {
     Bench(bench::Args),
     /// Solve an ARC task's test inputs, optionally after fine-tuning on its demonstrations.
     Solve(solve::Args),
+    /// Run a trained model on held-out generated Sudoku or mazes and print the solve rate per ACT step.
+    Eval(eval::Args),
+    /// Train a model from a seed on generated Sudoku or mazes, or on the ARC-AGI-1 training tasks.
+    Train(train::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +46,8 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Solve(args) => solve::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(code) => code,

@@ -2,7 +2,11 @@
 //! `pretrain.py` does: deep supervision with the carry kept across batches,
 //! AdamW on the network, sign-SGD on the puzzle rows, warm-up and cosine
 //! decay. Its state (optimiser moments, carry, generator, step) is saved
-//! beside the weights, so that a stopped run resumes exactly where it stopped.
+//! beside the weights, so that a stopped run resumes where it stopped.
+//!
+//! NOTE: a resumed run matches an uninterrupted one to float rounding, not
+//! always bit for bit: restored tensors are contiguous where the running ones
+//! may be strided views, which can change the order of later sums.
 
 #![allow(non_snake_case)]
 
