@@ -1,7 +1,9 @@
 //! `ponder eval --dataset sudoku|maze --model DIR`: runs a trained model on
 //! held-out generated puzzles and prints the exact-solve rate after every ACT
-//! step, so that the gain from more recursion shows. Results are written to
-//! `--out` after every batch, and a run stopped halfway continues from there.
+//! step, so that the gain from more recursion shows. With an ARC dataset it
+//! solves each task as `ponder solve` does and prints pass@1 and pass@2
+//! (see `eval_arc`). Results are written to `--out` as they come, and a run
+//! stopped halfway continues from there.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,6 +13,7 @@ use anyhow::{Context, bail, ensure};
 use burn::prelude::*;
 use ponder_model::checkpoint::StateDict;
 use ponder_model::{Halting, Model, TrmBatch, TrmConfig};
+use ponder_tasks::dataset::Dataset;
 use ponder_tasks::maze::Maze;
 use ponder_tasks::rng::Rng;
 use ponder_tasks::sudoku::Board;
@@ -34,32 +37,54 @@ pub enum Family {
     Maze,
 }
 
+/// What `--dataset` names: a generated family or a bundled ARC dataset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvalDataset {
+    Generated(Family),
+    Arc(Dataset),
+}
+
+fn parse_dataset(name: &str) -> Result<EvalDataset, String> {
+    match name {
+        "sudoku" => Ok(EvalDataset::Generated(Family::Sudoku)),
+        "maze" => Ok(EvalDataset::Generated(Family::Maze)),
+        _ => name.parse().map(EvalDataset::Arc).map_err(|_| {
+            let arc: Vec<_> = Dataset::ALL.iter().map(|dataset| dataset.name()).collect();
+            format!("unknown dataset `{name}`: expected sudoku, maze, {}", arc.join(", "))
+        }),
+    }
+}
+
 #[derive(clap::Args)]
 pub struct Args {
-    #[arg(long, value_enum)]
-    dataset: Family,
+    /// sudoku, maze, or a bundled ARC dataset (arc1-training, arc1-evaluation,
+    /// arc2-training, arc2-evaluation).
+    #[arg(long, value_parser = parse_dataset)]
+    dataset: EvalDataset,
     /// Folder with `config.json` and `model.safetensors`, as `ponder train`
     /// writes it; defaults to the shipped model in `models/<dataset>`.
     #[arg(long)]
-    model: Option<PathBuf>,
-    /// Held-out puzzles to generate.
+    pub model: Option<PathBuf>,
+    /// Held-out puzzles to generate (sudoku and maze).
     #[arg(long, default_value_t = 1000)]
     count: usize,
-    /// Seeds the held-out puzzles.
+    /// Seeds the held-out puzzles, or the ARC augmentations and fine-tuning.
     #[arg(long, default_value_t = 0)]
-    seed: u64,
+    pub seed: u64,
     /// ACT steps per puzzle; defaults to the config's halt_max_steps.
     #[arg(long)]
-    steps: Option<usize>,
-    /// Puzzles run together.
+    pub steps: Option<usize>,
+    /// Puzzles run together (sudoku and maze).
     #[arg(long, default_value_t = 50)]
     batch_size: usize,
-    /// Results file, written after every batch; an unfinished one with the
-    /// same settings is continued.
+    /// Results file, written after every batch or task; an unfinished one
+    /// with the same settings is continued.
     #[arg(long)]
-    out: Option<PathBuf>,
+    pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "cpu")]
-    backend: Backend,
+    pub backend: Backend,
+    #[command(flatten)]
+    pub arc: crate::eval_arc::ArcArgs,
 }
 
 /// The results file.
@@ -89,11 +114,15 @@ impl Results {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let family = match args.dataset {
+        EvalDataset::Generated(family) => family,
+        EvalDataset::Arc(dataset) => return crate::eval_arc::run(&args, dataset),
+    };
     ensure!(args.count > 0, "--count must be at least 1");
     ensure!(args.batch_size > 0, "--batch-size must be at least 1");
-    let model_dir = args.model.clone().unwrap_or_else(|| shipped_model_dir(args.dataset));
+    let model_dir = args.model.clone().unwrap_or_else(|| shipped_model_dir(family.name()));
     let (config, model) = load_model_dir(&model_dir, &args.backend.device()?)?;
-    let expected = match args.dataset {
+    let expected = match family {
         Family::Sudoku => presets::Preset::Sudoku.model_config(1),
         Family::Maze => presets::Preset::Maze.model_config(1),
     };
@@ -103,7 +132,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         model_dir.display(),
         config.seq_len,
         config.vocab_size,
-        args.dataset,
+        family,
         expected.seq_len,
         expected.vocab_size
     );
@@ -111,7 +140,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     ensure!(steps > 0, "--steps must be at least 1");
 
     let mut results = Results {
-        dataset: args.dataset,
+        dataset: family,
         model: model_dir.display().to_string(),
         seed: args.seed,
         count: args.count,
@@ -128,7 +157,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     // The puzzles are drawn in order, so skipping the ones done replays the generator.
     let mut rng = Rng::new(args.seed.wrapping_add(HELD_OUT_STREAM));
-    let puzzles: Vec<Puzzle> = (0..args.count).map(|_| Puzzle::generate(args.dataset, &mut rng)).collect();
+    let puzzles: Vec<Puzzle> = (0..args.count).map(|_| Puzzle::generate(family, &mut rng)).collect();
     let device = model.device();
     let started = Instant::now();
     while results.halted_at.len() < args.count {
@@ -241,12 +270,18 @@ pub fn load_model_dir(dir: &Path, device: &Device) -> anyhow::Result<(TrmConfig,
     Ok((config, model))
 }
 
-/// Returns the folder of a family's shipped model, in the repository's `models/` folder.
-pub fn shipped_model_dir(family: Family) -> PathBuf {
-    let name = match family {
-        Family::Sudoku => Preset::Sudoku.name(),
-        Family::Maze => Preset::Maze.name(),
-    };
+impl Family {
+    fn name(self) -> &'static str {
+        match self {
+            Family::Sudoku => Preset::Sudoku.name(),
+            Family::Maze => Preset::Maze.name(),
+        }
+    }
+}
+
+/// Returns the folder of a shipped model (`sudoku`, `maze`, `arc`) in the
+/// repository's `models/` folder.
+pub fn shipped_model_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models").join(name)
 }
 

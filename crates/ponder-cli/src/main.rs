@@ -4,6 +4,7 @@ mod bench;
 mod check;
 mod convert;
 mod eval;
+mod eval_arc;
 mod forward;
 mod presets;
 mod solve;
@@ -32,7 +33,7 @@ enum Command {
     Bench(bench::Args),
     /// Solve an ARC task's test inputs, optionally after fine-tuning on its demonstrations.
     Solve(solve::Args),
-    /// Run a trained model on held-out generated Sudoku or mazes and print the solve rate per ACT step.
+    /// Measure a model: solve rate per ACT step on held-out Sudoku or mazes, or pass@1 and pass@2 on an ARC dataset.
     Eval(eval::Args),
     /// Train a model from a seed on generated Sudoku or mazes, or on the ARC-AGI-1 training tasks.
     Train(train::Args),

@@ -33,6 +33,10 @@ pub struct Args {
     /// Bundled dataset that contains the task when TASK is an id.
     #[arg(long, default_value = "arc1-training")]
     dataset: Dataset,
+    /// Folder of a model that `ponder train` wrote (config.json and
+    /// model.safetensors), in place of --config and --checkpoint.
+    #[arg(long, conflicts_with_all = ["config", "checkpoint"])]
+    model: Option<PathBuf>,
     /// Architecture config (JSON with the official field names, or an
     /// official all_config.yaml).
     #[arg(long, requires = "checkpoint")]
@@ -79,37 +83,44 @@ pub struct Args {
     submission: Option<PathBuf>,
 }
 
+/// How to solve a task: the settings of `ponder solve` that `ponder eval` shares.
+#[derive(Debug, Clone)]
+pub struct SolveSettings {
+    pub finetune: usize,
+    pub time_budget: Option<f64>,
+    pub full: bool,
+    pub augmentations: usize,
+    pub steps: Option<usize>,
+    pub keep_colours: bool,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub seed: u64,
+    /// Print every ACT step and fine-tuning step.
+    pub verbose: bool,
+}
+
+impl Args {
+    fn settings(&self) -> SolveSettings {
+        SolveSettings {
+            finetune: self.finetune,
+            time_budget: self.time_budget,
+            full: self.full,
+            augmentations: self.augmentations,
+            steps: self.steps,
+            keep_colours: self.keep_colours,
+            batch_size: self.batch_size,
+            lr: self.lr,
+            seed: self.seed,
+            verbose: true,
+        }
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (task_id, task) = read_task(&args.task, args.dataset)?;
     let device = args.backend.device()?;
     let (config, weights, from_scratch) = model_source(&args)?;
-    ensure!(
-        config.seq_len == ponder_tasks::encoding::SEQ_LEN,
-        "the model reads {} tokens, but ARC grids are encoded as {} tokens: this is not an ARC model",
-        config.seq_len,
-        ponder_tasks::encoding::SEQ_LEN
-    );
-    let settings = RunSettings { steps: args.steps.unwrap_or(config.halt_max_steps), early_halting: false, batch_size: SOLVE_BATCH };
-
-    let results = if args.finetune > 0 {
-        finetune_and_solve(&args, &task_id, &task, &config, &weights, from_scratch, &device, settings)?
-    } else {
-        let model = Model::load(&config, &weights, &device).context("cannot build the model")?;
-        let options = SolveOptions {
-            augmentations: args.augmentations,
-            steps: settings.steps,
-            early_halting: false,
-            batch_size: SOLVE_BATCH,
-            seed: args.seed,
-            puzzle_identifier: 0,
-        };
-        (0..task.test.len())
-            .map(|index| {
-                println!("solving test input {index} under {} augmentations, {} ACT steps each", args.augmentations, settings.steps);
-                pollster::block_on(solve(&model, &config, &device, &task, index, &options, print_solve_step, || false))
-            })
-            .collect::<Result<Vec<_>, _>>()?
-    };
+    let results = solve_task(&args.settings(), &task_id, &task, &config, &weights, from_scratch, &device)?;
 
     let mut submitted = Vec::with_capacity(results.len());
     let mut right = 0;
@@ -147,9 +158,51 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Solves every test input of `task`, after fine-tuning when `settings.finetune` is above 0.
+pub fn solve_task(
+    settings: &SolveSettings,
+    task_id: &str,
+    task: &Task,
+    config: &TrmConfig,
+    weights: &StateDict,
+    from_scratch: bool,
+    device: &burn::tensor::Device,
+) -> anyhow::Result<Vec<SolveResult>> {
+    ensure!(
+        config.seq_len == ponder_tasks::encoding::SEQ_LEN,
+        "the model reads {} tokens, but ARC grids are encoded as {} tokens: this is not an ARC model",
+        config.seq_len,
+        ponder_tasks::encoding::SEQ_LEN
+    );
+    let run = RunSettings { steps: settings.steps.unwrap_or(config.halt_max_steps), early_halting: false, batch_size: SOLVE_BATCH };
+    if settings.finetune > 0 {
+        return finetune_and_solve(settings, task_id, task, config, weights, from_scratch, device, run);
+    }
+
+    let model = Model::load(config, weights, device).context("cannot build the model")?;
+    let options = SolveOptions {
+        augmentations: settings.augmentations,
+        steps: run.steps,
+        early_halting: false,
+        batch_size: SOLVE_BATCH,
+        seed: settings.seed,
+        puzzle_identifier: 0,
+    };
+    let on_step = step_printer(settings.verbose);
+    let results = (0..task.test.len())
+        .map(|index| {
+            if settings.verbose {
+                println!("solving test input {index} under {} augmentations, {} ACT steps each", settings.augmentations, run.steps);
+            }
+            pollster::block_on(solve(&model, config, device, task, index, &options, on_step, || false))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(results)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn finetune_and_solve(
-    args: &Args,
+    args: &SolveSettings,
     task_id: &str,
     task: &Task,
     config: &TrmConfig,
@@ -170,7 +223,9 @@ fn finetune_and_solve(
         seed: args.seed,
         ..FinetuneOptions::default()
     };
-    println!("fine-tuning on the demonstrations of {task_id} ({mode:?}, {} steps at most)", args.finetune);
+    if args.verbose {
+        println!("fine-tuning on the demonstrations of {task_id} ({mode:?}, {} steps at most)", args.finetune);
+    }
     let started = Instant::now();
     let (finetuned, summary) = pollster::block_on(finetune(
         weights,
@@ -180,6 +235,9 @@ fn finetune_and_solve(
         task,
         &options,
         |progress| {
+            if !args.verbose {
+                return ControlFlow::Continue(());
+            }
             println!(
                 "step {:>4}/{}: loss {:.4} (cross-entropy {:.4}), accuracy {:.3}, exact {:.3}{}",
                 progress.step,
@@ -196,14 +254,17 @@ fn finetune_and_solve(
         || started.elapsed().as_secs_f64() * 1000.0,
     ))?;
     match summary.best {
+        _ if !args.verbose => {}
         Some(best) => println!("kept step {} of {} (cross-entropy {:.4}), stopped: {:?}", best.step, summary.steps_run, best.lm_loss, summary.stopped),
         None => println!("no step finished, stopped: {:?}", summary.stopped),
     }
 
     (0..task.test.len())
         .map(|index| {
-            println!("solving test input {index} under the {} fine-tuned augmentations", summary.augmentations);
-            pollster::block_on(finetuned.solve(device, index, settings, print_solve_step, || false)).map_err(Into::into)
+            if args.verbose {
+                println!("solving test input {index} under the {} fine-tuned augmentations", summary.augmentations);
+            }
+            pollster::block_on(finetuned.solve(device, index, settings, step_printer(args.verbose), || false)).map_err(Into::into)
         })
         .collect()
 }
@@ -225,6 +286,11 @@ fn read_task(task: &str, dataset: Dataset) -> anyhow::Result<(String, Task)> {
 /// Returns the checkpoint given, or the small from-scratch model (which only
 /// makes sense with fine-tuning), and whether it is the from-scratch one.
 fn model_source(args: &Args) -> anyhow::Result<(TrmConfig, StateDict, bool)> {
+    if let Some(dir) = &args.model {
+        let weights = StateDict::open(dir.join("model.safetensors")).with_context(|| format!("{} contains no trained model", dir.display()))?;
+        let config = crate::forward::read_config(&dir.join("config.json"), &weights, ponder_tasks::encoding::SEQ_LEN)?;
+        return Ok((config, weights, false));
+    }
     match (&args.config, &args.checkpoint) {
         (Some(config_path), Some(checkpoint_path)) => {
             let weights = StateDict::open(checkpoint_path).with_context(|| format!("cannot read {}", checkpoint_path.display()))?;
@@ -240,6 +306,11 @@ fn model_source(args: &Args) -> anyhow::Result<(TrmConfig, StateDict, bool)> {
             Ok((config, weights, true))
         }
     }
+}
+
+/// Returns the ACT-step callback: a progress line per step, or nothing.
+fn step_printer(verbose: bool) -> fn(&ponder_web::solve::StepReport) -> ControlFlow<()> {
+    if verbose { print_solve_step } else { |_| ControlFlow::Continue(()) }
 }
 
 fn print_solve_step(report: &ponder_web::solve::StepReport) -> ControlFlow<()> {

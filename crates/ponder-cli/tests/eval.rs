@@ -1,0 +1,79 @@
+//! `ponder eval` on ARC tasks: pass@1 and pass@2 under both conventions,
+//! results written per task and continued by a second run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../ponder-model/tests/fixtures").join(name)
+}
+
+fn ponder(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ponder")).args(args).output().expect("ponder runs")
+}
+
+fn succeed(args: &[&str]) -> String {
+    let output = ponder(args);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "ponder {args:?} failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    stdout
+}
+
+/// A model folder as `ponder train` writes it, holding the golden arc_small checkpoint.
+fn arc_small_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ponder-eval-arc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(fixture("arc_small.config.json"), dir.join("config.json")).unwrap();
+    std::fs::copy(fixture("arc_small.safetensors"), dir.join("model.safetensors")).unwrap();
+    dir
+}
+
+#[test]
+fn arc_eval_scores_and_continues() {
+    let dir = arc_small_dir();
+    let model = dir.to_str().unwrap();
+    let out = dir.join("results.json");
+    let one = dir.join("one.txt");
+    let two = dir.join("two.txt");
+    std::fs::write(&one, "# the first task\n007bbfb7\n").unwrap();
+    std::fs::write(&two, "007bbfb7\n00d62c1b\n").unwrap();
+    let common = ["eval", "--dataset", "arc1-training", "--model", model, "--augmentations", "2", "--steps", "1", "--out", out.to_str().unwrap()];
+
+    let first = succeed(&[&common[..], &["--tasks", one.to_str().unwrap()]].concat());
+    assert!(first.contains("   1/1 007bbfb7: pass@2 [false]"), "{first}");
+    assert!(first.contains("arc1-training on 1 tasks"), "{first}");
+
+    let second = succeed(&[&common[..], &["--tasks", two.to_str().unwrap()]].concat());
+    assert!(second.contains(&format!("continuing {}: 1 tasks done", out.display())), "{second}");
+    assert!(!second.contains("007bbfb7: pass@2"), "the finished task ran again:\n{second}");
+    assert!(second.contains("   2/2 00d62c1b: pass@2 [false]"), "{second}");
+    assert!(second.contains("  pass@1: 0.0000 (0.00 of 2 tasks; official ARC evaluator, fractional credit per test input)"), "{second}");
+    assert!(second.contains("  pass@2: 0.0000 (0.00 of 2 tasks; HRM, a task counts only when all its test inputs are right)"), "{second}");
+
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let ids: Vec<_> = saved["tasks"].as_array().unwrap().iter().map(|task| task["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids, ["007bbfb7", "00d62c1b"]);
+    assert_eq!(saved["settings"], "2 augmentations, 1 ACT steps, 0 fine-tuning steps, seed 0");
+
+    // Other settings do not continue these results.
+    let output = ponder(&["eval", "--dataset", "arc1-training", "--model", model, "--augmentations", "3", "--steps", "1", "--out", out.to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim(),
+        format!(
+            "error: {} contains results of another evaluation (arc1-training, model {model}, 2 augmentations, 1 ACT steps, 0 fine-tuning steps, seed 0): choose another --out or delete it",
+            out.display()
+        )
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn unknown_dataset_lists_choices() {
+    let output = ponder(&["eval", "--dataset", "chess"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown dataset `chess`: expected sudoku, maze, arc1-training, arc1-evaluation, arc2-training, arc2-evaluation"),
+        "{stderr}"
+    );
+}
