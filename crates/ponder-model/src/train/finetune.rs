@@ -10,9 +10,9 @@ use ponder_tasks::encoding::EncodingError;
 use ponder_tasks::rng::Rng;
 
 use crate::config::TrmConfig;
-use crate::train::act::{ActSettings, TrainBatch, TrainCarry, draw_min_halt_steps, train_act_step};
+use crate::train::act::{ActSettings, TrainBatch, TrainCarry};
 use crate::train::adamw::{AdamW, AdamWConfig};
-use crate::train::optimise::{Optimisers, StepRates};
+use crate::train::optimise::{Optimisers, StepRates, optimise_step};
 use crate::train::data::AugmentedTask;
 use crate::train::schedule::LrSchedule;
 use crate::train::sign_sgd::{PUZZLE_EMB_LR, SparseSignSgd};
@@ -262,26 +262,15 @@ impl Finetuner {
         self.step += 1;
         let measured = self.model.clone();
         let batch = self.next_batch();
-        let [batch_size] = batch.puzzle_identifiers.dims();
-        let device = batch.inputs.device();
-
-        let carry = match self.carry.take() {
-            Some(carry) => carry,
-            None => TrainCarry::new(&self.model, &batch),
-        };
-        let min_halt_steps = draw_min_halt_steps(&mut self.rng, batch_size, self.settings, &device);
-        let output = train_act_step(&self.model, carry, &batch, self.settings, min_halt_steps);
-        let grads = output.loss.loss.backward();
 
         // The same warm-up for both optimisers, each from its own base rate.
         let lr_factor = self.lr_schedule().lr(self.step);
         let rates = StepRates { lr: self.config.lr * lr_factor, puzzle_emb_lr: self.config.puzzle_emb_lr * lr_factor };
-        let model = std::mem::replace(&mut self.model, measured.clone());
-        self.model = self.optimisers.apply(model, &grads, &output, rates);
+        let outcome = optimise_step(&self.model, self.carry.take(), &batch, self.settings, &mut self.rng, &mut self.optimisers, rates);
 
-        let metrics = output.loss.summary(batch_size);
-        self.carry = Some(output.carry.detach());
-        PendingStep { metrics, measured }
+        self.model = outcome.model;
+        self.carry = Some(outcome.carry);
+        PendingStep { metrics: outcome.metrics, measured }
     }
 
     fn finish_step(&mut self, pending: PendingStep, data: TensorData) -> Result<StepReport, FinetuneError> {

@@ -3,10 +3,12 @@
 //! fine-tuning and by training from scratch.
 
 use burn::module::Param;
+use burn::prelude::*;
 use burn::tensor::Gradients;
+use ponder_tasks::rng::Rng;
 
 use crate::model::Model;
-use crate::train::act::TrainStepOutput;
+use crate::train::act::{ActSettings, TrainBatch, TrainCarry, TrainStepOutput, draw_min_halt_steps, train_act_step};
 use crate::train::adamw::AdamW;
 use crate::train::sign_sgd::SparseSignSgd;
 
@@ -47,5 +49,43 @@ impl Optimisers {
             model.embeddings_mut().puzzle_emb = Some(Param::initialized(table_id, updated.autodiff()));
         }
         model
+    }
+}
+
+/// The result of [`optimise_step`].
+#[derive(Debug, Clone)]
+pub struct StepOutcome {
+    /// The updated model.
+    pub model: Model,
+    /// The carry for the next step, detached from this step's graph.
+    pub carry: TrainCarry,
+    /// `[4]`, still on the device: see [`crate::train::LossOutput::summary`].
+    pub metrics: Tensor<1>,
+}
+
+/// Runs one training step: an ACT step in training mode on `batch` (with
+/// the official halting exploration drawn from `rng`), its backward pass,
+/// and the optimisers' update. `carry` is `None` before the first step.
+pub fn optimise_step(
+    model: &Model,
+    carry: Option<TrainCarry>,
+    batch: &TrainBatch,
+    settings: ActSettings,
+    rng: &mut Rng,
+    optimisers: &mut Optimisers,
+    rates: StepRates,
+) -> StepOutcome {
+    let [batch_size] = batch.puzzle_identifiers.dims();
+    let carry = carry.unwrap_or_else(|| TrainCarry::new(model, batch));
+    let min_halt_steps = draw_min_halt_steps(rng, batch_size, settings, &batch.inputs.device());
+
+    let output = train_act_step(model, carry, batch, settings, min_halt_steps);
+    let grads = output.loss.loss.backward();
+    let model = optimisers.apply(model.clone(), &grads, &output, rates);
+
+    StepOutcome {
+        model,
+        metrics: output.loss.summary(batch_size),
+        carry: output.carry.detach(),
     }
 }

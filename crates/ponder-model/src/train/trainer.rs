@@ -17,10 +17,10 @@ use crate::checkpoint::{HostTensor, StateDict};
 use crate::config::TrmConfig;
 use crate::model::Model;
 use crate::save::SaveError;
-use crate::train::act::{ActSettings, TrainBatch, TrainCarry, draw_min_halt_steps, train_act_step};
+use crate::train::act::{ActSettings, TrainBatch, TrainCarry};
 use crate::train::adamw::{AdamW, AdamWConfig, AdamWState};
 use crate::train::data::Example;
-use crate::train::optimise::{Optimisers, StepRates};
+use crate::train::optimise::{Optimisers, StepRates, optimise_step};
 use crate::train::schedule::LrSchedule;
 use crate::train::sign_sgd::{PUZZLE_EMB_LR, SparseSignSgd};
 use crate::trm::InnerCarry;
@@ -155,23 +155,14 @@ impl Trainer {
     pub fn step(&mut self, source: &mut dyn ExampleSource) -> Result<TrainReport, TrainError> {
         self.step += 1;
         let batch = self.draw_batch(source)?;
-        let [batch_size] = batch.puzzle_identifiers.dims();
-        let device = batch.inputs.device();
-
-        let carry = match self.carry.take() {
-            Some(carry) => carry,
-            None => TrainCarry::new(&self.model, &batch),
-        };
-        let min_halt_steps = draw_min_halt_steps(&mut self.rng, batch_size, self.settings, &device);
-        let output = train_act_step(&self.model, carry, &batch, self.settings, min_halt_steps);
-        let grads = output.loss.loss.backward();
 
         let lr_factor = self.lr_schedule().lr(self.step);
         let rates = StepRates { lr: self.config.lr * lr_factor, puzzle_emb_lr: self.config.puzzle_emb_lr * lr_factor };
-        self.model = self.optimisers.apply(self.model.clone(), &grads, &output, rates);
+        let outcome = optimise_step(&self.model, self.carry.take(), &batch, self.settings, &mut self.rng, &mut self.optimisers, rates);
 
-        let metrics = output.loss.summary(batch_size);
-        self.carry = Some(output.carry.detach());
+        self.model = outcome.model;
+        self.carry = Some(outcome.carry);
+        let metrics = outcome.metrics;
         let values: Vec<f32> = metrics
             .try_into_data()
             .map_err(|error| TrainError::Read(error.to_string()))?
