@@ -10,11 +10,13 @@ pub mod shard;
 mod smoke;
 pub mod solve;
 mod solver;
+pub mod sudoku;
 mod tasks;
 
 pub use backend::{Backend, BackendChoice, BackendError, BackendRequest, acquire};
 pub use smoke::{SmokeReport, smoke_matmul};
 pub use solver::{DEFAULT_MODEL_SEED, Solver};
+pub use sudoku::parse_sudoku;
 pub use tasks::parse_task;
 
 use wasm_bindgen::prelude::*;

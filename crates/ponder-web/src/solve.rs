@@ -103,6 +103,8 @@ pub enum SolveError {
     InvalidOption { name: &'static str, value: String, expected: &'static str },
     #[error("the model reads sequences of {model} tokens, but ARC grids are encoded as {arc} tokens")]
     NotArcModel { model: usize, arc: usize },
+    #[error("the model reads {seq_len} tokens with a vocabulary of {vocab_size}, but a Sudoku model reads 81 tokens with a vocabulary of 11")]
+    NotSudokuModel { seq_len: usize, vocab_size: usize },
     #[error("reading results back from the device failed: {0}")]
     ReadBack(String),
     #[error("solving was cancelled")]
@@ -308,12 +310,12 @@ async fn read_predictions(
         .collect())
 }
 
-async fn read_ints<const D: usize>(tensor: Tensor<D, Int>) -> Result<Vec<i64>, SolveError> {
+pub(crate) async fn read_ints<const D: usize>(tensor: Tensor<D, Int>) -> Result<Vec<i64>, SolveError> {
     let data = tensor.into_data_async().await.map_err(|error| SolveError::ReadBack(format!("{error:?}")))?;
     data.convert::<i64>().try_to_vec::<i64>().map_err(|error| SolveError::ReadBack(format!("{error:?}")))
 }
 
-async fn read_floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, SolveError> {
+pub(crate) async fn read_floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, SolveError> {
     let data = tensor.into_data_async().await.map_err(|error| SolveError::ReadBack(format!("{error:?}")))?;
     data.convert::<f32>().try_to_vec::<f32>().map_err(|error| SolveError::ReadBack(format!("{error:?}")))
 }
@@ -322,6 +324,6 @@ fn tally(entry: &Ranked) -> Tally {
     Tally { grid: entry.grid.as_ref().map(Grid::to_rows), votes: entry.votes, mean_confidence: entry.mean_confidence }
 }
 
-fn sigmoid(x: f32) -> f32 {
+pub(crate) fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }

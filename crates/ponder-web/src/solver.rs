@@ -10,6 +10,7 @@ use ponder_model::checkpoint::{HostTensor, StateDict};
 use ponder_model::train::FinetuneMode;
 use ponder_model::{Family, Model, TrmConfig, initial_weights};
 use ponder_tasks::Task;
+use ponder_tasks::sudoku::Board;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -18,6 +19,7 @@ use crate::backend::{BackendChoice, BackendRequest, acquire};
 use crate::finetune::{FinetuneOptions, Finetuned, finetune};
 use crate::shard::TaskShard;
 use crate::solve::{RunSettings, SolveOptions, solve, solve_planned};
+use crate::sudoku::{SudokuStep, check_sudoku_config, solve_sudoku};
 
 /// Seed of the embedded default model's weights.
 pub const DEFAULT_MODEL_SEED: u64 = 0;
@@ -85,6 +87,8 @@ struct SolverState {
     /// One task's trained puzzle rows from `ponder convert`; `solve()` uses
     /// them when its `taskId` option names that task.
     shard: Option<Rc<TaskShard>>,
+    /// The Sudoku model, kept apart from the ARC model so that a page can use both.
+    sudoku: Option<Rc<LoadedModel>>,
 }
 
 /// A TRM or HRM solver on one backend. Create it with `await Solver.create("auto")`.
@@ -100,7 +104,7 @@ impl Solver {
     pub async fn create(backend: String) -> Result<Solver, JsError> {
         let request: BackendRequest = backend.parse().map_err(to_js_error)?;
         let choice = acquire(request).await.map_err(to_js_error)?;
-        Ok(Solver { state: Rc::new(RefCell::new(SolverState { choice, model: None, finetuned: None, shard: None })) })
+        Ok(Solver { state: Rc::new(RefCell::new(SolverState { choice, model: None, finetuned: None, shard: None, sudoku: None })) })
     }
 
     /// `"webgpu"` or `"cpu"`.
@@ -260,31 +264,89 @@ impl Solver {
     pub fn clear_finetuned(&self) {
         self.state.borrow_mut().finetuned = None;
     }
+
+    /// Loads the model that `solveSudoku()` uses, beside the ARC model, from
+    /// its config (JSON with the official field names) and weights
+    /// (`.safetensors` or PyTorch `.pt` bytes). The config must describe
+    /// Sudoku boards: `seq_len` 81 and `vocab_size` 11. Returns the model's description.
+    #[wasm_bindgen(js_name = loadSudokuModel)]
+    pub fn load_sudoku_model(&self, config_json: &str, weights: &[u8], file_name: &str) -> Result<JsValue, JsError> {
+        let mut config = TrmConfig::from_json_str(config_json).map_err(|error| JsError::new(&format!("invalid model config: {error}")))?;
+        check_sudoku_config(&config).map_err(to_js_error)?;
+        let mut state_dict = StateDict::from_bytes(weights, file_name).map_err(to_js_error)?;
+        prepare_puzzle_embedding(&mut config, &mut state_dict, None)?;
+
+        let device = self.state.borrow().choice.device.clone();
+        let model = Model::load(&config, &state_dict, &device).map_err(to_js_error)?;
+        let info = describe(&model, &config, &state_dict, file_name.to_string(), true);
+        let value = serde_wasm_bindgen::to_value(&info).map_err(to_js_error)?;
+        self.state.borrow_mut().sudoku = Some(Rc::new(LoadedModel { model, config, weights: state_dict }));
+        Ok(value)
+    }
+
+    /// Solves an 81-character Sudoku (digits 1-9, `.` or `0` for a blank)
+    /// with the model from `loadSudokuModel()`, running `steps` ACT steps (the
+    /// config's `halt_max_steps` when undefined) with puzzle identifier 0.
+    /// Calls `onStep({ step, steps, board, qHalt })` after every step and
+    /// resolves to `{ board, solved, blanks, conflicts, changedGivens, steps }`
+    /// for the last board. Rejects with "solving was cancelled" within one
+    /// step after `signal` aborts.
+    #[wasm_bindgen(js_name = solveSudoku)]
+    pub fn solve_sudoku(&self, puzzle: String, steps: Option<usize>, on_step: Option<Function>, signal: Option<web_sys::AbortSignal>) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let puzzle = Board::parse(&puzzle).map_err(|error| JsValue::from(JsError::new(&format!("invalid Sudoku: {error}"))))?;
+            let (model, device) = {
+                let state = state.borrow();
+                let model = state
+                    .sudoku
+                    .clone()
+                    .ok_or_else(|| JsValue::from(JsError::new("no Sudoku model is loaded: call loadSudokuModel() first")))?;
+                (model, state.choice.device.clone())
+            };
+            let steps = steps.unwrap_or(model.config.halt_max_steps);
+
+            let mut callback_error = None;
+            let is_cancelled = || signal.as_ref().is_some_and(|signal| signal.aborted());
+            let on_report = |report: &SudokuStep| call_back(on_step.as_ref(), report, &mut callback_error);
+            let result = solve_sudoku(&model.model, &model.config, &device, &puzzle, steps, on_report, is_cancelled).await;
+
+            if let Some(error) = callback_error {
+                return Err(error);
+            }
+            let verdict = result.map_err(|error| JsValue::from(to_js_error(error)))?;
+            serde_wasm_bindgen::to_value(&verdict).map_err(|error| JsValue::from(JsError::new(&error.to_string())))
+        })
+    }
 }
 
 impl Solver {
     fn install(&self, config: TrmConfig, weights: StateDict, name: String, trained: bool) -> Result<JsValue, JsError> {
         let device = self.state.borrow().choice.device.clone();
         let model = Model::load(&config, &weights, &device).map_err(to_js_error)?;
-        let info = ModelInfo {
-            name,
-            family: match model.family() {
-                Family::Trm => "TRM",
-                Family::Hrm => "HRM",
-            },
-            trained,
-            parameters: weights.iter().filter(|(key, _)| *key != PUZZLE_EMB_KEY).map(|(_, tensor)| tensor.shape().iter().product::<usize>()).sum(),
-            hidden_size: config.hidden_size,
-            h_cycles: config.H_cycles,
-            l_cycles: config.L_cycles,
-            halt_max_steps: config.halt_max_steps,
-        };
+        let info = describe(&model, &config, &weights, name, trained);
         let value = serde_wasm_bindgen::to_value(&info).map_err(to_js_error)?;
         let mut state = self.state.borrow_mut();
         state.model = Some(Rc::new(LoadedModel { model, config, weights }));
         state.finetuned = None;
         state.shard = None;
         Ok(value)
+    }
+}
+
+fn describe(model: &Model, config: &TrmConfig, weights: &StateDict, name: String, trained: bool) -> ModelInfo {
+    ModelInfo {
+        name,
+        family: match model.family() {
+            Family::Trm => "TRM",
+            Family::Hrm => "HRM",
+        },
+        trained,
+        parameters: weights.iter().filter(|(key, _)| *key != PUZZLE_EMB_KEY).map(|(_, tensor)| tensor.shape().iter().product::<usize>()).sum(),
+        hidden_size: config.hidden_size,
+        h_cycles: config.H_cycles,
+        l_cycles: config.L_cycles,
+        halt_max_steps: config.halt_max_steps,
     }
 }
 
