@@ -1,12 +1,16 @@
 // @ts-check
-// The page's entry point: waits for the wasm module that Trunk loads, then
-// starts the device check and the task app side by side.
+// The page's entry point: shows the mode the URL names, waits for the wasm
+// module that Trunk loads, then starts the device check, the Sudoku view and
+// the task app side by side.
 
 import { startApp } from "./js/app.js";
 import { bindControls } from "./js/controls.js";
 import { checkDevice } from "./js/device.js";
 import { bindKeys } from "./js/keys.js";
+import { bindModeSwitch } from "./js/mode.js";
 import { startSolvePanel } from "./js/solve/panel.js";
+import { startSudokuEditor } from "./js/sudoku/editor.js";
+import { startSudokuSolve } from "./js/sudoku/solve.js";
 
 /** Resolves to the wasm-bindgen exports once Trunk has instantiated the module. */
 function wasmBindings() {
@@ -33,10 +37,13 @@ function requestedBackend() {
 }
 
 async function main() {
+  bindModeSwitch();
   bindControls();
   bindKeys();
   const bindings = await wasmBindings();
   checkDevice(bindings);
+  startSudokuEditor(bindings);
+  startSudokuSolve({ backend: requestedBackend() });
   await startApp(bindings);
   startSolvePanel({ backend: requestedBackend() });
 }

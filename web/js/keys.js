@@ -3,9 +3,10 @@
 // selection, and Escape clears it. Ctrl+Z undoes, Ctrl+Shift+Z and Ctrl+Y
 // redo. In the focused output grid, the arrow keys move the cursor (Shift
 // extends the selection) and Space or Enter applies the tool. No shortcut
-// fires while the user types in a text field.
+// fires while the user types in a text field, or in Sudoku mode.
 
 import * as app from "./app.js";
+import { currentMode } from "./mode.js";
 
 /** Input types that take typed text; keys typed there belong to the field. */
 const TEXT_INPUTS = new Set(["text", "search", "number", "email", "password", "tel", "url"]);
@@ -27,7 +28,7 @@ const ARROWS = /** @type {Record<string, [number, number]>} */ ({
 
 export function bindKeys() {
   document.addEventListener("keydown", (event) => {
-    if (isTextField(event.target) || event.altKey) return;
+    if (isTextField(event.target) || event.altKey || currentMode() !== "arc") return;
     const key = event.key.toLowerCase();
 
     if (event.ctrlKey || event.metaKey) {

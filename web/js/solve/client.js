@@ -59,6 +59,20 @@
  * @property {number} [batchSize]
  * @property {boolean} [translate]
  * @property {number} [seed]
+ *
+ * @typedef {object} SudokuStep
+ * @property {number} step
+ * @property {number} steps
+ * @property {string} board the predicted board, 81 characters, "." where no digit is predicted
+ * @property {number} qHalt sigmoid of the q_halt logit
+ *
+ * @typedef {object} SudokuVerdict
+ * @property {string} board the last step's board
+ * @property {boolean} solved whether it is complete, breaks no rule and keeps every given
+ * @property {number} blanks
+ * @property {number} conflicts pairs of equal digits in one row, column or box
+ * @property {number} changedGivens
+ * @property {number} steps
  */
 
 export class SolverClient {
@@ -139,6 +153,31 @@ export class SolverClient {
    */
   finetune(taskJson, options, onStep, signal) {
     return this.#cancellable({ type: "finetune", task: taskJson, options }, onStep, signal);
+  }
+
+  /**
+   * Loads the model that `solveSudoku` uses, beside the ARC model.
+   * @param {string} config the model's config as JSON; `seq_len` 81 and `vocab_size` 11
+   * @param {ArrayBuffer} weights `.safetensors` or `.pt` bytes
+   * @param {string} fileName
+   * @returns {Promise<ModelInfo>}
+   */
+  loadSudokuModel(config, weights, fileName) {
+    return this.#request({ type: "load-sudoku-model", config, weights, fileName }, [weights]);
+  }
+
+  /**
+   * Runs the Sudoku model's ACT steps on `puzzle` (81 characters, 1-9 and
+   * "." or "0"). Aborting `signal` rejects with "solving was cancelled" after
+   * the current step.
+   * @param {string} puzzle
+   * @param {number | undefined} steps ACT steps; the model's `halt_max_steps` when undefined
+   * @param {(report: SudokuStep) => void} onStep
+   * @param {AbortSignal} [signal]
+   * @returns {Promise<SudokuVerdict>}
+   */
+  solveSudoku(puzzle, steps, onStep, signal) {
+    return this.#cancellable({ type: "solve-sudoku", puzzle, steps }, onStep, signal);
   }
 
   /**

@@ -63,6 +63,22 @@ async function handle(request) {
         running.delete(request.id);
       }
     }
+    case "load-sudoku-model":
+      return requireSolver().loadSudokuModel(request.config, new Uint8Array(request.weights), request.fileName);
+    case "solve-sudoku": {
+      const controller = new AbortController();
+      running.set(request.id, controller);
+      try {
+        return await requireSolver().solveSudoku(
+          request.puzzle,
+          request.steps,
+          (/** @type {unknown} */ report) => postMessage({ type: "step", id: request.id, report }),
+          controller.signal,
+        );
+      } finally {
+        running.delete(request.id);
+      }
+    }
     case "cancel":
       running.get(request.solveId)?.abort();
       return null;
