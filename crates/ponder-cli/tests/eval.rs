@@ -77,3 +77,44 @@ fn unknown_dataset_lists_choices() {
         "{stderr}"
     );
 }
+
+/// The figures in `models/sudoku/figures.json`, which the model card and the
+/// README quote.
+#[derive(serde::Deserialize)]
+struct Figures {
+    count: usize,
+    seed: u64,
+    solved_per_step: Vec<usize>,
+    solved_at_halt: usize,
+}
+
+#[test]
+fn shipped_sudoku_model_reproduces_its_figures() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/sudoku");
+    let figures: Figures = serde_json::from_str(&std::fs::read_to_string(models.join("figures.json")).unwrap()).unwrap();
+    let out = std::env::temp_dir().join(format!("ponder-eval-sudoku-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&out);
+
+    // No --model: eval picks the shipped model.
+    let count = figures.count.to_string();
+    let seed = figures.seed.to_string();
+    let stdout = succeed(&["eval", "--dataset", "sudoku", "--count", &count, "--seed", &seed, "--out", out.to_str().unwrap()]);
+
+    let results: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let solved_after_step = results["solved_after_step"].as_array().unwrap();
+    assert_eq!(solved_after_step.len(), figures.count);
+    // Within one percentage point, as the model card promises.
+    let tolerance = figures.count / 100;
+    for (step, &expected) in figures.solved_per_step.iter().enumerate() {
+        let solved = solved_after_step.iter().filter(|puzzle| puzzle[step].as_bool().unwrap()).count();
+        assert!(solved.abs_diff(expected) <= tolerance, "step {}: {solved} solved, the card says {expected}\n{stdout}", step + 1);
+    }
+    let halted_at = results["halted_at"].as_array().unwrap();
+    let at_halt = solved_after_step
+        .iter()
+        .zip(halted_at)
+        .filter(|(puzzle, halted)| puzzle[halted.as_u64().unwrap() as usize - 1].as_bool().unwrap())
+        .count();
+    assert!(at_halt.abs_diff(figures.solved_at_halt) <= tolerance, "at q_halt: {at_halt} solved, the card says {}\n{stdout}", figures.solved_at_halt);
+    std::fs::remove_file(&out).ok();
+}
