@@ -70,5 +70,9 @@ fn parse_port(args: &[String]) -> Result<u16, String> {
 
 /// The workspace root (the folder above `xtask/`).
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+    // `cargo run` sets CARGO_MANIFEST_DIR for the process it starts. The value
+    // compiled in is only a fallback: a target folder shared between clones
+    // (as CI may keep one) can hold an xtask binary built from another clone.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir.parent().expect("xtask sits in the workspace").to_path_buf()
 }

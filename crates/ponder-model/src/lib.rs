@@ -16,6 +16,8 @@ pub mod load;
 pub mod model;
 pub mod rms_norm;
 pub mod rotary;
+// Reading weights back synchronously, which only native backends can do.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod save;
 pub mod swiglu;
 pub mod train;
@@ -27,5 +29,6 @@ pub use config::{ConfigError, DatasetShape, Family, ForwardDtype, PosEncodings, 
 pub use hrm::Hrm;
 pub use load::{KeyReport, LoadError, ShapeMismatch};
 pub use model::Model;
+#[cfg(not(target_arch = "wasm32"))]
 pub use save::SaveError;
 pub use trm::{InnerCarry, Trm, TrmBatch, TrmOutput};

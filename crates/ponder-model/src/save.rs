@@ -24,7 +24,6 @@ impl Model {
     /// Copies every weight to the host under its canonical key (see
     /// [`crate::load::expected_weights`]), linear layers as `[out, in]`.
     /// Reads synchronously, so it is for native backends.
-    #[cfg(not(target_arch = "wasm32"))]
     pub fn to_state_dict(&self) -> Result<StateDict, SaveError> {
         let mut out = Weights(StateDict::new());
         let (embeddings, lm_head, q_head, H_init, L_init) = match self {
@@ -55,10 +54,8 @@ impl Model {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 struct Weights(StateDict);
 
-#[cfg(not(target_arch = "wasm32"))]
 impl Weights {
     fn put<const D: usize>(&mut self, key: &str, tensor: Tensor<D>) -> Result<(), SaveError> {
         let shape = tensor.dims().to_vec();

@@ -10,6 +10,8 @@ pub mod loss;
 pub mod optimise;
 pub mod schedule;
 pub mod sign_sgd;
+// Training from scratch saves and reads state synchronously, so it is native only.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod trainer;
 
 pub use act::{ActSettings, TrainBatch, TrainCarry, TrainStepOutput, draw_min_halt_steps, train_act_step};
@@ -20,5 +22,6 @@ pub use optimise::{Optimisers, StepRates};
 pub use loss::{IGNORE_LABEL_ID, LossOutput, act_loss, stablemax_cross_entropy};
 pub use schedule::LrSchedule;
 pub use sign_sgd::SparseSignSgd;
+#[cfg(not(target_arch = "wasm32"))]
 pub use trainer::{ExampleSource, TrainError, TrainReport, Trainer, TrainerConfig};
 pub use adamw::AdamWState;

@@ -151,7 +151,6 @@ impl Trainer {
     }
 
     /// Runs one step on a batch from `source` and reads its metrics back.
-    #[cfg(not(target_arch = "wasm32"))]
     pub fn step(&mut self, source: &mut dyn ExampleSource) -> Result<TrainReport, TrainError> {
         self.step += 1;
         let batch = self.draw_batch(source)?;
@@ -181,7 +180,6 @@ impl Trainer {
 
     /// Everything besides the weights that resuming needs, under `train.*`
     /// keys: the step, the generator, AdamW's moments and the carry.
-    #[cfg(not(target_arch = "wasm32"))]
     pub fn state(&self) -> Result<StateDict, TrainError> {
         let mut state = StateDict::new();
         let scalar = |value: i64| HostTensor::from_i64(vec![1], vec![value]).map_err(SaveError::from);
@@ -305,7 +303,6 @@ fn validate(config: &TrainerConfig) -> Result<(), TrainError> {
     Ok(())
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 fn host_float<const D: usize>(name: &str, tensor: Tensor<D>) -> Result<HostTensor, SaveError> {
     let shape = tensor.dims().to_vec();
     let read_error = |message: String| SaveError::Read { key: name.to_string(), message };
@@ -314,7 +311,6 @@ fn host_float<const D: usize>(name: &str, tensor: Tensor<D>) -> Result<HostTenso
     Ok(HostTensor::from_f32(shape, values)?)
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 fn host_int<const D: usize>(name: &str, tensor: Tensor<D, Int>) -> Result<HostTensor, SaveError> {
     let shape = tensor.dims().to_vec();
     let read_error = |message: String| SaveError::Read { key: name.to_string(), message };
