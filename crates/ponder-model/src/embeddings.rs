@@ -5,6 +5,7 @@ use burn::prelude::*;
 use burn::tensor::module::embedding;
 
 /// The official code's 1/sqrt(2) constant for learned positions, kept to its 9 digits.
+#[allow(clippy::approx_constant)]
 const LEARNED_POS_SCALE: f64 = 0.707106781;
 
 /// Token, puzzle and (learned) position embeddings.

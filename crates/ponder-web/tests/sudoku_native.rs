@@ -35,8 +35,8 @@ fn evaluate(model: &Model, device: &Device) -> Vec<(String, f32)> {
         .evaluate(&batch, STEPS, Halting::MaxSteps)
         .into_iter()
         .map(|output| {
-            let preds = output.preds.into_data().convert::<i64>().to_vec::<i64>().unwrap();
-            let q_halt_logit = output.q_halt_logits.into_data().convert::<f32>().to_vec::<f32>().unwrap()[0];
+            let preds = output.preds.into_data().convert::<i64>().try_to_vec::<i64>().unwrap();
+            let q_halt_logit = output.q_halt_logits.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()[0];
             (board_from_prediction(&preds).to_string(), 1.0 / (1.0 + (-q_halt_logit).exp()))
         })
         .collect()
