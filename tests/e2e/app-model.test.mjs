@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { MemoryStorage, collectWarnings } from "./fakes.mjs";
+
 import { Editor, parseDimension } from "../../web/js/editor.js";
 import {
   cropGrid,
@@ -131,38 +133,6 @@ test("dimension parsing messages", () => {
   assert.deepEqual(parseDimension("Columns", "-3"), { error: 'Columns must be a whole number from 1 to 30, not "-3".' });
   assert.deepEqual(parseDimension("Rows", ""), { error: "Rows is empty: enter a whole number from 1 to 30." });
 });
-
-/** A Map-backed stand-in for localStorage. */
-class MemoryStorage {
-  constructor() {
-    /** @type {Map<string, string>} */
-    this.items = new Map();
-  }
-  /** @param {string} key */
-  getItem(key) {
-    return this.items.get(key) ?? null;
-  }
-  /** @param {string} key @param {string} value */
-  setItem(key, value) {
-    this.items.set(key, value);
-  }
-}
-
-/**
- * Runs `body` and returns the messages it passed to console.warn.
- * @param {() => void} body
- */
-function collectWarnings(body) {
-  const warnings = [];
-  const original = console.warn;
-  console.warn = (...args) => warnings.push(args.map(String).join(" "));
-  try {
-    body();
-  } finally {
-    console.warn = original;
-  }
-  return warnings;
-}
 
 test("storage round trip", () => {
   const storage = new MemoryStorage();

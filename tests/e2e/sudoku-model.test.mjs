@@ -4,42 +4,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { MemoryStorage, collectWarnings } from "./fakes.mjs";
+
 import { EMPTY_BOARD, countGivens, isBoard, moveIndex, setCell } from "../../web/js/sudoku/board.js";
 import { SUDOKU_STORAGE_KEY, loadPuzzle, savePuzzle } from "../../web/js/sudoku/storage.js";
 
 const PUZZLE = "5.4..8.1.6..1..34.19.342.6..597..423426.53791.1...4.569.15...842874..63534.28.1.9";
-
-/** A Map-backed stand-in for localStorage. */
-class MemoryStorage {
-  constructor() {
-    /** @type {Map<string, string>} */
-    this.items = new Map();
-  }
-  /** @param {string} key */
-  getItem(key) {
-    return this.items.get(key) ?? null;
-  }
-  /** @param {string} key @param {string} value */
-  setItem(key, value) {
-    this.items.set(key, value);
-  }
-}
-
-/**
- * Runs `body` and returns what it passed to console.warn.
- * @param {() => void} body
- */
-function collectWarnings(body) {
-  const warnings = [];
-  const original = console.warn;
-  console.warn = (...parts) => warnings.push(parts.map(String).join(" "));
-  try {
-    body();
-  } finally {
-    console.warn = original;
-  }
-  return warnings;
-}
 
 test("board format check", () => {
   assert.equal(isBoard(PUZZLE), true);
