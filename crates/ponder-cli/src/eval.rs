@@ -74,6 +74,11 @@ pub struct Args {
     /// ACT steps per puzzle; defaults to the config's halt_max_steps.
     #[arg(long)]
     pub steps: Option<usize>,
+    /// Sudoku only: givens of the held-out puzzles (still solvable by
+    /// singles), to measure the model off the difficulty it was trained on;
+    /// defaults to the preset's.
+    #[arg(long)]
+    givens: Option<usize>,
     /// Puzzles run together (sudoku and maze).
     #[arg(long, default_value_t = 50)]
     batch_size: usize,
@@ -94,6 +99,10 @@ pub struct Results {
     pub model: String,
     pub seed: u64,
     pub count: usize,
+    /// Givens of the Sudoku puzzles; absent for mazes and in files written
+    /// before the option existed (those used the preset's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub givens: Option<usize>,
     pub steps: usize,
     /// Per puzzle, whether it was solved after each ACT step.
     pub solved_after_step: Vec<Vec<bool>>,
@@ -120,7 +129,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     ensure!(args.count > 0, "--count must be at least 1");
     ensure!(args.batch_size > 0, "--batch-size must be at least 1");
-    let model_dir = args.model.clone().unwrap_or_else(|| shipped_model_dir(family.name()));
+    ensure!(args.givens.is_none() || family == Family::Sudoku, "--givens applies to Sudoku only");
+    let model_dir = match &args.model {
+        Some(dir) => dir.clone(),
+        None => {
+            let dir = shipped_model_dir(family.name());
+            ensure!(
+                dir.join("model.safetensors").exists(),
+                "no {name} model is shipped yet: train one with `ponder train --preset {name} --out DIR` and pass --model DIR",
+                name = family.name()
+            );
+            dir
+        }
+    };
     let (config, model) = load_model_dir(&model_dir, &args.backend.device()?)?;
     let expected = match family {
         Family::Sudoku => presets::Preset::Sudoku.model_config(1),
@@ -138,12 +159,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     let steps = args.steps.unwrap_or(config.halt_max_steps);
     ensure!(steps > 0, "--steps must be at least 1");
+    let givens = args.givens;
 
     let mut results = Results {
         dataset: family,
         model: model_dir.display().to_string(),
         seed: args.seed,
         count: args.count,
+        givens,
         steps,
         solved_after_step: Vec::new(),
         halted_at: Vec::new(),
@@ -157,7 +180,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     // The puzzles are drawn in order, so skipping the ones done replays the generator.
     let mut rng = Rng::new(args.seed.wrapping_add(HELD_OUT_STREAM));
-    let puzzles: Vec<Puzzle> = (0..args.count).map(|_| Puzzle::generate(family, &mut rng)).collect();
+    let puzzles = (0..args.count).map(|_| Puzzle::generate(family, givens, &mut rng)).collect::<anyhow::Result<Vec<_>>>()?;
     let device = model.device();
     let started = Instant::now();
     while results.halted_at.len() < args.count {
@@ -189,7 +212,8 @@ fn print_summary(results: &Results) {
         Family::Sudoku => "exactly solved",
         Family::Maze => "valid shortest paths",
     };
-    println!("{what} on {count} held-out puzzles (seed {}), after each ACT step:", results.seed);
+    let difficulty = results.givens.map(|givens| format!(", {givens} givens")).unwrap_or_default();
+    println!("{what} on {count} held-out puzzles (seed {}{difficulty}), after each ACT step:", results.seed);
     for (step, solved) in results.solved_per_step().into_iter().enumerate() {
         println!("  step {:>2}: {:>6.2}% ({solved} of {count})", step + 1, 100.0 * solved as f64 / count as f64);
     }
@@ -205,14 +229,17 @@ enum Puzzle {
 }
 
 impl Puzzle {
-    fn generate(family: Family, rng: &mut Rng) -> Self {
-        match family {
+    fn generate(family: Family, givens: Option<usize>, rng: &mut Rng) -> anyhow::Result<Self> {
+        Ok(match family {
             Family::Sudoku => {
-                let generated = presets::generate_sudoku(rng);
+                let generated = match givens {
+                    Some(givens) => presets::generate_sudoku_with(rng, givens)?,
+                    None => presets::generate_sudoku(rng),
+                };
                 Puzzle::Sudoku { puzzle: generated.puzzle, solution: generated.solution }
             }
             Family::Maze => Puzzle::Maze(presets::generate_maze(rng).0),
-        }
+        })
     }
 
     fn tokens(&self) -> Vec<i32> {
@@ -293,16 +320,17 @@ fn read_previous(path: &Path, fresh: &Results) -> anyhow::Result<Option<Results>
     }
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let previous: Results = serde_json::from_str(&text).with_context(|| format!("{} is not a results file of `ponder eval`", path.display()))?;
-    let same = previous.dataset == fresh.dataset && previous.model == fresh.model && previous.seed == fresh.seed && previous.count == fresh.count && previous.steps == fresh.steps;
+    let same = previous.dataset == fresh.dataset && previous.model == fresh.model && previous.seed == fresh.seed && previous.count == fresh.count && previous.steps == fresh.steps && previous.givens == fresh.givens;
     if !same {
         bail!(
-            "{} contains results of another evaluation ({:?}, model {}, seed {}, {} puzzles, {} steps): choose another --out or delete it",
+            "{} contains results of another evaluation ({:?}, model {}, seed {}, {} puzzles, {} steps, givens {:?}): choose another --out or delete it",
             path.display(),
             previous.dataset,
             previous.model,
             previous.seed,
             previous.count,
-            previous.steps
+            previous.steps,
+            previous.givens
         );
     }
     Ok(Some(previous))

@@ -144,6 +144,12 @@ pub fn generate_sudoku(rng: &mut Rng) -> sudoku::Generated {
     sudoku::generate(rng, SUDOKU_DIFFICULTY, GENERATOR_ATTEMPTS).expect("the preset difficulty can be generated")
 }
 
+/// Draws one puzzle with `givens` givens that singles solve, as the preset's
+/// puzzles are but for the count. Fails when the generator gives up.
+pub fn generate_sudoku_with(rng: &mut Rng, givens: usize) -> Result<sudoku::Generated, sudoku::GenerateError> {
+    sudoku::generate(rng, sudoku::Difficulty { givens, ..SUDOKU_DIFFICULTY }, GENERATOR_ATTEMPTS)
+}
+
 /// Freshly generated mazes, labelled with a shortest path drawn in.
 pub struct MazeSource;
 

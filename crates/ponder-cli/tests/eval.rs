@@ -118,3 +118,24 @@ fn shipped_sudoku_model_reproduces_its_figures() {
     assert!(at_halt.abs_diff(figures.solved_at_halt) <= tolerance, "at q_halt: {at_halt} solved, the card says {}\n{stdout}", figures.solved_at_halt);
     std::fs::remove_file(&out).ok();
 }
+
+#[test]
+fn sudoku_eval_takes_other_givens() {
+    let out = std::env::temp_dir().join(format!("ponder-eval-givens-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&out);
+
+    let stdout = succeed(&["eval", "--dataset", "sudoku", "--count", "3", "--steps", "1", "--givens", "40", "--out", out.to_str().unwrap()]);
+    assert!(stdout.contains("exactly solved on 3 held-out puzzles (seed 0, 40 givens), after each ACT step:"), "{stdout}");
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(saved["givens"], 40);
+
+    let output = ponder(&["eval", "--dataset", "maze", "--count", "1", "--givens", "40"]);
+    assert_eq!(String::from_utf8_lossy(&output.stderr).trim(), "error: --givens applies to Sudoku only");
+
+    let output = ponder(&["eval", "--dataset", "maze", "--count", "1"]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim(),
+        "error: no maze model is shipped yet: train one with `ponder train --preset maze --out DIR` and pass --model DIR"
+    );
+    std::fs::remove_file(&out).ok();
+}
