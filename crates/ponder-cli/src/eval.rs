@@ -37,7 +37,7 @@ pub enum Family {
     Maze,
 }
 
-/// What `--dataset` names: a generated family or a bundled ARC dataset.
+/// The dataset that `--dataset` names: a generated family or a bundled ARC dataset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EvalDataset {
     Generated(Family),
@@ -74,9 +74,8 @@ pub struct Args {
     /// ACT steps per puzzle; defaults to the config's halt_max_steps.
     #[arg(long)]
     pub steps: Option<usize>,
-    /// Sudoku only: givens of the held-out puzzles (still solvable by
-    /// singles), to measure the model off the difficulty it was trained on;
-    /// defaults to the preset's.
+    /// Sudoku only: givens of the held-out puzzles, which singles still solve.
+    /// Set it to measure the model off its training difficulty (the default).
     #[arg(long)]
     givens: Option<usize>,
     /// Puzzles run together (sudoku and maze).
