@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 use burn::prelude::*;
-use ponder_model::checkpoint::StateDict;
 use ponder_model::{Halting, Model, TrmBatch, TrmConfig};
 use ponder_tasks::dataset::Dataset;
 use ponder_tasks::maze::Maze;
@@ -290,8 +289,7 @@ fn read<T: burn::tensor::Element>(data: TensorData) -> anyhow::Result<Vec<T>> {
 
 /// Loads the model that `ponder train` writes: `config.json` and `model.safetensors`.
 pub fn load_model_dir(dir: &Path, device: &Device) -> anyhow::Result<(TrmConfig, Model)> {
-    let weights = StateDict::open(dir.join("model.safetensors")).with_context(|| format!("{} holds no trained model", dir.display()))?;
-    let config = crate::forward::read_config(&dir.join("config.json"), &weights, 0)?;
+    let (config, weights) = crate::train::read_model_dir(dir, 0)?;
     let model = Model::load(&config, &weights, device).with_context(|| format!("cannot build the model in {}", dir.display()))?;
     Ok((config, model))
 }

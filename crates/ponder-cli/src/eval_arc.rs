@@ -9,7 +9,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
-use ponder_model::checkpoint::StateDict;
 use ponder_tasks::dataset::{Dataset, bundled_data_dir, load_dataset};
 use ponder_tasks::score::{Convention, Score, TaskOutcome};
 use serde::{Deserialize, Serialize};
@@ -57,17 +56,16 @@ struct TaskResult {
 
 pub fn run(args: &Args, dataset: Dataset) -> anyhow::Result<ExitCode> {
     let model_dir = args.model.clone().unwrap_or_else(|| shipped_model_dir("arc"));
-    let weights = StateDict::open(model_dir.join("model.safetensors")).with_context(|| format!("{} contains no trained model", model_dir.display()))?;
-    let config = crate::forward::read_config(&model_dir.join("config.json"), &weights, ponder_tasks::encoding::SEQ_LEN)?;
+    let (config, weights) = crate::train::read_model_dir(&model_dir, ponder_tasks::encoding::SEQ_LEN)?;
     let device = args.backend.device()?;
 
     let mut tasks = load_dataset(&bundled_data_dir(), dataset)?;
     if let Some(path) = &args.arc.tasks {
-        let wanted = read_task_ids(path)?;
-        for id in &wanted {
+        let requested = read_task_ids(path)?;
+        for id in &requested {
             ensure!(tasks.iter().any(|(task_id, _)| task_id == id), "{}: task {id} is not in {dataset}", path.display());
         }
-        tasks.retain(|(id, _)| wanted.contains(id));
+        tasks.retain(|(id, _)| requested.contains(id));
     }
     ensure!(!tasks.is_empty(), "no task to evaluate");
 

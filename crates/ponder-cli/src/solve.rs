@@ -287,8 +287,7 @@ fn read_task(task: &str, dataset: Dataset) -> anyhow::Result<(String, Task)> {
 /// makes sense with fine-tuning), and whether it is the from-scratch one.
 fn model_source(args: &Args) -> anyhow::Result<(TrmConfig, StateDict, bool)> {
     if let Some(dir) = &args.model {
-        let weights = StateDict::open(dir.join("model.safetensors")).with_context(|| format!("{} contains no trained model", dir.display()))?;
-        let config = crate::forward::read_config(&dir.join("config.json"), &weights, ponder_tasks::encoding::SEQ_LEN)?;
+        let (config, weights) = crate::train::read_model_dir(dir, ponder_tasks::encoding::SEQ_LEN)?;
         return Ok((config, weights, false));
     }
     match (&args.config, &args.checkpoint) {

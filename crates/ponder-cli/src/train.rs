@@ -169,8 +169,7 @@ fn resume(args: &Args, device: &burn::tensor::Device) -> anyhow::Result<(Trainer
     if let Some(steps) = args.steps {
         ensure!(steps == record.total_steps, "{} contains a run of {} steps, and --steps cannot change the schedule of a started run", dir.display(), record.total_steps);
     }
-    let config = crate::forward::read_config(&dir.join(CONFIG_FILE), &StateDict::new(), 0)?;
-    let weights = StateDict::open(dir.join(MODEL_FILE))?;
+    let (config, weights) = read_model_dir(dir, 0)?;
     let state = StateDict::open(dir.join(STATE_FILE))?;
     let model = Model::load(&config, &weights, device).context("cannot build the saved model")?;
     let trainer_config = args.preset.trainer_config(record.seed, record.total_steps);
@@ -196,6 +195,15 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let temporary = path.with_extension("partial");
     std::fs::write(&temporary, bytes).with_context(|| format!("cannot write {}", temporary.display()))?;
     std::fs::rename(&temporary, path).with_context(|| format!("cannot replace {}", path.display()))
+}
+
+/// Reads the config and weights of a model folder that `ponder train`
+/// writes. `seq` fills `seq_len` for an official all_config.yaml (see
+/// [`crate::forward::read_config`]).
+pub fn read_model_dir(dir: &Path, seq: usize) -> anyhow::Result<(TrmConfig, StateDict)> {
+    let weights = StateDict::open(dir.join(MODEL_FILE)).with_context(|| format!("{} contains no trained model", dir.display()))?;
+    let config = crate::forward::read_config(&dir.join(CONFIG_FILE), &weights, seq)?;
+    Ok((config, weights))
 }
 
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {

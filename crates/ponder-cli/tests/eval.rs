@@ -19,7 +19,7 @@ fn succeed(args: &[&str]) -> String {
     stdout
 }
 
-/// A model folder as `ponder train` writes it, holding the golden arc_small checkpoint.
+/// Writes a model folder as `ponder train` does, with the golden arc_small checkpoint in it.
 fn arc_small_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ponder-eval-arc-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -34,17 +34,17 @@ fn arc_eval_scores_and_continues() {
     let dir = arc_small_dir();
     let model = dir.to_str().unwrap();
     let out = dir.join("results.json");
-    let one = dir.join("one.txt");
-    let two = dir.join("two.txt");
-    std::fs::write(&one, "# the first task\n007bbfb7\n").unwrap();
-    std::fs::write(&two, "007bbfb7\n00d62c1b\n").unwrap();
+    let first_list = dir.join("first.txt");
+    let both_list = dir.join("both.txt");
+    std::fs::write(&first_list, "# the first task\n007bbfb7\n").unwrap();
+    std::fs::write(&both_list, "007bbfb7\n00d62c1b\n").unwrap();
     let common = ["eval", "--dataset", "arc1-training", "--model", model, "--augmentations", "2", "--steps", "1", "--out", out.to_str().unwrap()];
 
-    let first = succeed(&[&common[..], &["--tasks", one.to_str().unwrap()]].concat());
+    let first = succeed(&[&common[..], &["--tasks", first_list.to_str().unwrap()]].concat());
     assert!(first.contains("   1/1 007bbfb7: pass@2 [false]"), "{first}");
     assert!(first.contains("arc1-training on 1 tasks"), "{first}");
 
-    let second = succeed(&[&common[..], &["--tasks", two.to_str().unwrap()]].concat());
+    let second = succeed(&[&common[..], &["--tasks", both_list.to_str().unwrap()]].concat());
     assert!(second.contains(&format!("continuing {}: 1 tasks done", out.display())), "{second}");
     assert!(!second.contains("007bbfb7: pass@2"), "the finished task ran again:\n{second}");
     assert!(second.contains("   2/2 00d62c1b: pass@2 [false]"), "{second}");

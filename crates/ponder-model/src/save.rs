@@ -54,19 +54,25 @@ impl Model {
     }
 }
 
+/// Copies a float tensor to the host as f32, outside any autodiff graph;
+/// `key` names it in errors.
+pub(crate) fn host_float<const D: usize>(key: &str, tensor: Tensor<D>) -> Result<HostTensor, SaveError> {
+    let shape = tensor.dims().to_vec();
+    let read_error = |message: String| SaveError::Read { key: key.to_string(), message };
+    let data = tensor.inner().try_into_data().map_err(|error| read_error(error.to_string()))?;
+    let values: Vec<f32> = data.convert::<f32>().try_into_vec().map_err(|error| read_error(format!("{error:?}")))?;
+    Ok(HostTensor::from_f32(shape, values)?)
+}
+
 struct Weights(StateDict);
 
 impl Weights {
     fn put<const D: usize>(&mut self, key: &str, tensor: Tensor<D>) -> Result<(), SaveError> {
-        let shape = tensor.dims().to_vec();
-        let read_error = |message: String| SaveError::Read { key: key.to_string(), message };
-        let data = tensor.detach().try_into_data().map_err(|error| read_error(error.to_string()))?;
-        let values: Vec<f32> = data.convert::<f32>().try_into_vec().map_err(|error| read_error(format!("{error:?}")))?;
-        self.0.insert(key, HostTensor::from_f32(shape, values)?);
+        self.0.insert(key, host_float(key, tensor)?);
         Ok(())
     }
 
-    /// A linear layer's weight (burn keeps `[in, out]`, PyTorch `[out, in]`) and its bias.
+    /// Copies a linear layer's weight (burn keeps `[in, out]`, PyTorch `[out, in]`) and its bias.
     fn linear(&mut self, prefix: &str, linear: &Linear) -> Result<(), SaveError> {
         self.put(&format!("{prefix}.weight"), linear.weight.val().transpose())?;
         if let Some(bias) = &linear.bias {

@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::solve::{SolveError, read_floats, read_ints, sigmoid};
 
-/// What the caller hears after every ACT step.
+/// The report passed to the caller after every ACT step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SudokuStep {

@@ -33,7 +33,7 @@ pub struct LossOutput {
 }
 
 impl LossOutput {
-    /// The step's figures for a progress line, still on the device, outside
+    /// Returns the step's figures for a progress line, still on the device, outside
     /// the graph: `[4]` = loss per example, mean token accuracy, fraction of
     /// examples exactly right, lm_loss per example.
     pub fn summary(&self, batch_size: usize) -> Tensor<1> {

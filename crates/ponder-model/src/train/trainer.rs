@@ -16,7 +16,7 @@ use ponder_tasks::rng::Rng;
 use crate::checkpoint::{HostTensor, StateDict};
 use crate::config::TrmConfig;
 use crate::model::Model;
-use crate::save::SaveError;
+use crate::save::{SaveError, host_float};
 use crate::train::act::{ActSettings, TrainBatch, TrainCarry};
 use crate::train::adamw::{AdamW, AdamWConfig, AdamWState};
 use crate::train::data::Example;
@@ -25,7 +25,7 @@ use crate::train::schedule::LrSchedule;
 use crate::train::sign_sgd::{PUZZLE_EMB_LR, SparseSignSgd};
 use crate::trm::InnerCarry;
 
-/// Where training examples come from: a generator, or a fixed set with
+/// A source of training examples: a generator, or a fixed set with
 /// augmentations. The same generator state must give the same examples.
 pub trait ExampleSource {
     /// Draws `count` examples, each of the model's `seq_len`, using `rng`.
@@ -83,7 +83,7 @@ pub enum TrainError {
     Save(#[from] SaveError),
 }
 
-/// What one training step measured on its batch.
+/// The figures one training step measured on its batch.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainReport {
     /// 1-based step number.
@@ -136,7 +136,7 @@ impl Trainer {
         })
     }
 
-    /// The model as trained so far.
+    /// Returns the model as trained so far.
     pub fn model(&self) -> &Model {
         &self.model
     }
@@ -208,7 +208,7 @@ impl Trainer {
         Ok(state)
     }
 
-    /// Resumes a run: `model` holds the saved weights (on an autodiff
+    /// Resumes a run: `model` contains the saved weights (on an autodiff
     /// device) and `state` what [`state`](Self::state) saved with them.
     pub fn resume(model: Model, model_config: &TrmConfig, config: TrainerConfig, state: &StateDict) -> Result<Self, TrainError> {
         let mut trainer = Self::new(model, model_config, config)?;
@@ -303,14 +303,6 @@ fn validate(config: &TrainerConfig) -> Result<(), TrainError> {
     Ok(())
 }
 
-fn host_float<const D: usize>(name: &str, tensor: Tensor<D>) -> Result<HostTensor, SaveError> {
-    let shape = tensor.dims().to_vec();
-    let read_error = |message: String| SaveError::Read { key: name.to_string(), message };
-    let data = tensor.inner().try_into_data().map_err(|error| read_error(error.to_string()))?;
-    let values: Vec<f32> = data.convert::<f32>().try_into_vec().map_err(|error| read_error(format!("{error:?}")))?;
-    Ok(HostTensor::from_f32(shape, values)?)
-}
-
 fn host_int<const D: usize>(name: &str, tensor: Tensor<D, Int>) -> Result<HostTensor, SaveError> {
     let shape = tensor.dims().to_vec();
     let read_error = |message: String| SaveError::Read { key: name.to_string(), message };
@@ -328,13 +320,13 @@ fn int_scalar(state: &StateDict, key: &str) -> Result<i64, TrainError> {
 }
 
 fn float_tensor<const D: usize>(tensor: &HostTensor, device: &Device) -> Result<Tensor<D>, TrainError> {
-    let values = tensor.as_f32().ok_or_else(|| TrainError::State("a float tensor holds integers".into()))?;
+    let values = tensor.as_f32().ok_or_else(|| TrainError::State("a float tensor contains integers".into()))?;
     let shape: [usize; D] = tensor.shape().try_into().map_err(|_| TrainError::State(format!("a tensor of shape {:?} should have {D} dimensions", tensor.shape())))?;
     Ok(Tensor::from_data(TensorData::new(values.to_vec(), shape), device))
 }
 
 fn int_tensor<const D: usize>(tensor: &HostTensor, device: &Device) -> Result<Tensor<D, Int>, TrainError> {
-    let values = tensor.as_i64().ok_or_else(|| TrainError::State("an integer tensor holds floats".into()))?;
+    let values = tensor.as_i64().ok_or_else(|| TrainError::State("an integer tensor contains floats".into()))?;
     let shape: [usize; D] = tensor.shape().try_into().map_err(|_| TrainError::State(format!("a tensor of shape {:?} should have {D} dimensions", tensor.shape())))?;
     Ok(Tensor::from_data(TensorData::new(values.to_vec(), shape), device))
 }
