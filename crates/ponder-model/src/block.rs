@@ -3,7 +3,7 @@
 use burn::prelude::*;
 
 use crate::attention::Attention;
-use crate::rms_norm::rms_norm;
+use crate::kernels::add_rms_norm;
 use crate::rotary::RotaryEmbedding;
 use crate::swiglu::SwiGLU;
 
@@ -36,19 +36,19 @@ impl TrmBlock {
         let hidden_states = match &self.mixer {
             TokenMixer::SelfAttn(self_attn) => {
                 let residual = hidden_states.clone();
-                rms_norm(residual + self_attn.forward(hidden_states, rotary), eps)
+                add_rms_norm(self_attn.forward(hidden_states, rotary), residual, eps)
             }
             TokenMixer::MlpT(mlp_t) => {
                 // [batch, hidden, puzzle_emb_len + seq]: this norm runs over the sequence axis.
                 let transposed = hidden_states.swap_dims(1, 2);
                 let residual = transposed.clone();
-                let mixed = rms_norm(residual + mlp_t.forward(transposed), eps);
+                let mixed = add_rms_norm(mlp_t.forward(transposed), residual, eps);
                 mixed.swap_dims(1, 2)
             }
         };
 
         let residual = hidden_states.clone();
-        rms_norm(residual + self.mlp.forward(hidden_states), eps)
+        add_rms_norm(self.mlp.forward(hidden_states), residual, eps)
     }
 }
 

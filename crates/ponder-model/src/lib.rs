@@ -12,6 +12,7 @@ pub mod config;
 pub mod embeddings;
 pub mod hrm;
 pub mod init;
+pub mod kernels;
 pub mod load;
 pub mod model;
 pub mod rms_norm;

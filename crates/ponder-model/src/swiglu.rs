@@ -3,7 +3,8 @@
 use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
-use burn::tensor::activation::silu;
+
+use crate::kernels::silu_mul;
 
 /// Inner width of a SwiGLU of the given input width: round(expansion * width * 2 / 3),
 /// rounded up to a multiple of 256, as the official layer sizes it.
@@ -38,19 +39,14 @@ impl SwiGLU {
     /// - x: `[batch, rows, width]`
     /// - output: same as x
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        // [batch, rows, 2 * inner]: the gate and up projections side by side.
         let gate_up = self.gate_up_proj.forward(x);
-        let [gate, up] = split_halves(gate_up);
 
-        self.down_proj.forward(silu(gate) * up)
+        // [batch, rows, inner]
+        let activated = silu_mul(gate_up);
+
+        self.down_proj.forward(activated)
     }
-}
-
-fn split_halves(gate_up: Tensor<3>) -> [Tensor<3>; 2] {
-    let [_, _, double_inner] = gate_up.dims();
-    let inner = double_inner / 2;
-    let gate = gate_up.clone().narrow(2, 0, inner);
-    let up = gate_up.narrow(2, inner, inner);
-    [gate, up]
 }
 
 /// Wraps a PyTorch `[out, in]` weight (and bias) as burn's `[in, out]` [`Linear`].

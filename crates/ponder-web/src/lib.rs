@@ -38,6 +38,16 @@ pub async fn smoke_test(backend: &str) -> Result<JsValue, JsError> {
     serde_wasm_bindgen::to_value(&report).map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// Switches Ponder's hand-written WebGPU kernels (the WGSL files in
+/// `shaders/`) on or off for every solver of this module instance. They start
+/// on. Off, the model runs burn's own kernels, which compute the same values
+/// to float rounding; the switch is there to compare the two or to work around
+/// a driver that mishandles one.
+#[wasm_bindgen(js_name = setKernels)]
+pub fn set_kernels(enabled: bool) {
+    ponder_model::kernels::set_all_enabled(enabled);
+}
+
 /// Yields to the browser's event loop (a zero-delay timer), so that messages
 /// queued during a long computation, such as a cancel, are handled.
 #[cfg(target_arch = "wasm32")]

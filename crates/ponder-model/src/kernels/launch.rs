@@ -1,0 +1,44 @@
+//! What every wrapper of a kernel in `shaders/` needs: the tensors as f32
+//! burn-wgpu primitives, an output buffer, the shape buffer and a dispatch
+//! grid that fits WebGPU's limits.
+
+use burn::prelude::*;
+use burn::tensor::{DType, Shape};
+use burn_cubecl::cubecl::server::Handle;
+use burn_cubecl::cubecl::CubeCount;
+use burn_cubecl::{CubeBackend, tensor::CubeTensor};
+
+/// Invocations per workgroup in every kernel; each shader's `WORKGROUP_SIZE` must match.
+pub const WORKGROUP_SIZE: u32 = 64;
+
+/// The most workgroups one dimension of a dispatch grid may hold in WebGPU.
+const MAX_GRID_LINE: usize = 65_535;
+
+/// The burn-wgpu primitive of an f32 tensor without autodiff, or `None` for
+/// any other tensor (Flex, autodiff, another dtype).
+pub fn wgpu_f32<const D: usize>(tensor: Tensor<D>) -> Option<CubeTensor> {
+    if tensor.dtype() != DType::F32 {
+        return None;
+    }
+    tensor.try_into_primitive::<CubeBackend>().ok()
+}
+
+/// A new contiguous f32 tensor of `shape` on the device of `like`, its values unset.
+pub fn empty_f32(like: &CubeTensor, shape: Shape) -> CubeTensor {
+    let handle = like.client.empty(shape.num_elements() * size_of::<f32>());
+    CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), shape, handle, DType::F32)
+}
+
+/// Uploads the four 32-bit words of a shader's `struct Shape`.
+pub fn shape_buffer(like: &CubeTensor, words: [u32; 4]) -> Handle {
+    let bytes: Vec<u8> = words.iter().flat_map(|word| word.to_le_bytes()).collect();
+    like.client.create_from_slice(&bytes)
+}
+
+/// A grid of `groups` workgroups (at least one) wrapped onto lines of at most
+/// 65,535, and the line length, which the shader needs to number them.
+pub fn grid(groups: usize) -> (CubeCount, u32) {
+    let per_line = groups.clamp(1, MAX_GRID_LINE);
+    let lines = groups.div_ceil(per_line).max(1);
+    (CubeCount::Static(per_line as u32, lines as u32, 1), per_line as u32)
+}

@@ -1,0 +1,196 @@
+//! The hand-written kernels in `shaders/` against burn's own operations on
+//! native wgpu (lavapipe on CI), at the shapes TRM runs and at awkward ones.
+//!
+//! Each test runs the kernel first and keeps its output alive while the
+//! reference is computed, so the output buffer cannot be one the reference
+//! just freed: a kernel that writes nothing leaves stale or zero values there,
+//! and the comparison fails.
+
+mod common;
+
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use burn::tensor::activation::silu;
+use common::wgpu_device;
+use ponder_model::kernels::{self, add_rms_norm, silu_mul};
+use ponder_model::rms_norm::rms_norm;
+
+const EPS: f64 = 1e-5;
+
+/// Largest difference allowed between the kernel and burn, relative to 1 + |reference|.
+/// The two sum the squares in different orders, so they agree to f32 rounding, not bit for bit.
+const TOLERANCE: f32 = 2e-5;
+
+fn random<const D: usize>(shape: [usize; D], seed: u64, device: &Device) -> Tensor<D> {
+    device.seed(seed);
+    Tensor::random(shape, Distribution::Normal(0.0, 1.0), device)
+}
+
+/// Runs the kernel and burn's `rms_norm(x + residual)` on the same inputs and returns the
+/// largest scaled difference.
+fn compare<const D: usize>(x: Tensor<D>, residual: Tensor<D>) -> f32 {
+    let kernel = add_rms_norm::try_kernel(x.clone(), residual.clone(), EPS).expect("f32 wgpu tensors take the kernel");
+    let kernel: Vec<f32> = kernel.into_data().try_to_vec().unwrap();
+
+    let reference: Vec<f32> = rms_norm(x + residual, EPS).into_data().try_to_vec().unwrap();
+
+    assert_eq!(kernel.len(), reference.len());
+    kernel
+        .iter()
+        .zip(&reference)
+        .map(|(got, want)| {
+            assert!(got.is_finite(), "kernel wrote {got}");
+            (got - want).abs() / (1.0 + want.abs())
+        })
+        .fold(0.0, f32::max)
+}
+
+fn assert_matches<const D: usize>(shape: [usize; D], seed: u64) {
+    let device = wgpu_device();
+    let x = random(shape, seed, &device);
+    let residual = random(shape, seed + 1, &device);
+    let error = compare(x, residual);
+    assert!(error <= TOLERANCE, "shape {shape:?}: kernel differs from burn by {error}");
+}
+
+#[test]
+fn add_rms_norm_matches_burn_at_arc_shapes() {
+    // ARC-AGI-1: 16 puzzle-embedding positions + 900 tokens, hidden 512, batch 1 and 8.
+    assert_matches([1, 916, 512], 10);
+    assert_matches([8, 916, 512], 20);
+}
+
+#[test]
+fn add_rms_norm_matches_burn_at_awkward_shapes() {
+    // Widths that are not multiples of the 64-invocation workgroup, a width of
+    // one, and the sequence axis that the mlp_t mixer normalises over.
+    assert_matches([1, 7, 100], 30);
+    assert_matches([3, 5, 1], 40);
+    assert_matches([8, 97, 65], 50);
+    assert_matches([2, 64, 916], 60);
+    assert_matches([1, 1, 63], 70);
+}
+
+#[test]
+fn add_rms_norm_past_65535_rows() {
+    assert_matches([70_001, 3], 80);
+}
+
+#[test]
+fn add_rms_norm_reads_strided_views() {
+    let device = wgpu_device();
+    // The mlp_t mixer normalises a transposed view: [batch, hidden, seq].
+    let x = random([2, 81, 32], 90, &device).swap_dims(1, 2);
+    let residual = random([2, 81, 32], 91, &device).swap_dims(1, 2);
+    let error = compare(x, residual);
+    assert!(error <= TOLERANCE, "kernel differs from burn by {error}");
+}
+
+#[test]
+fn add_rms_norm_writes_the_normalised_sum() {
+    // Row [3, -4] + [0, 0] has mean square 12.5; row [1, 1] + [-1, -1] is all zeros.
+    let device = wgpu_device();
+    let x = Tensor::<2>::from_floats([[3.0, -4.0], [1.0, 1.0]], &device);
+    let residual = Tensor::<2>::from_floats([[0.0, 0.0], [-1.0, -1.0]], &device);
+
+    let output = add_rms_norm::try_kernel(x, residual, EPS).unwrap();
+
+    let output: Vec<f32> = output.into_data().try_to_vec().unwrap();
+    let divisor = (12.5f32 + 1e-5).sqrt();
+    let expected = [3.0 / divisor, -4.0 / divisor, 0.0, 0.0];
+    for (got, want) in output.iter().zip(expected) {
+        assert!((got - want).abs() < 1e-6, "got {output:?}, expected {expected:?}");
+    }
+}
+
+#[test]
+fn add_rms_norm_leaves_others_to_burn() {
+    // Flex tensors, autodiff tensors and mismatched shapes take burn's operations.
+    let flex = Device::flex();
+    let x = Tensor::<2>::from_floats([[1.0, 2.0]], &flex);
+    assert!(add_rms_norm::try_kernel(x.clone(), x.clone(), EPS).is_none());
+
+    let device = wgpu_device();
+    let tracked = Tensor::<2>::from_floats([[1.0, 2.0]], &device.clone().autodiff()).require_grad();
+    assert!(add_rms_norm::try_kernel(tracked.clone(), tracked, EPS).is_none());
+
+    let a = Tensor::<2>::from_floats([[1.0, 2.0]], &device);
+    let b = Tensor::<2>::from_floats([[1.0], [2.0]], &device);
+    assert!(add_rms_norm::try_kernel(a, b, EPS).is_none());
+
+    // The switch decides what `add_rms_norm` runs; both paths give the same
+    // values. The kernel's output is held until the other path has run.
+    let x = random([4, 33], 100, &device);
+    let residual = random([4, 33], 101, &device);
+    let on = add_rms_norm(x.clone(), residual.clone(), EPS);
+    kernels::set_enabled(kernels::Kernel::AddRmsNorm, false);
+    let off: Vec<f32> = add_rms_norm(x, residual, EPS).into_data().try_to_vec().unwrap();
+    kernels::set_enabled(kernels::Kernel::AddRmsNorm, true);
+    let on: Vec<f32> = on.into_data().try_to_vec().unwrap();
+    for (a, b) in on.iter().zip(&off) {
+        assert!((a - b).abs() < 1e-5, "switched on {a}, off {b}");
+    }
+}
+
+/// Runs the SwiGLU kernel and burn's `silu(gate) * up` on one projection and
+/// returns the largest scaled difference.
+fn compare_silu_mul<const D: usize>(gate_up: Tensor<D>) -> f32 {
+    let kernel = silu_mul::try_kernel(gate_up.clone()).expect("f32 wgpu tensors take the kernel");
+    let kernel: Vec<f32> = kernel.into_data().try_to_vec().unwrap();
+
+    let inner = gate_up.dims()[D - 1] / 2;
+    let gate = gate_up.clone().narrow(D - 1, 0, inner);
+    let up = gate_up.narrow(D - 1, inner, inner);
+    let reference: Vec<f32> = (silu(gate) * up).into_data().try_to_vec().unwrap();
+
+    assert_eq!(kernel.len(), reference.len());
+    kernel
+        .iter()
+        .zip(&reference)
+        .map(|(got, want)| {
+            assert!(got.is_finite(), "kernel wrote {got}");
+            (got - want).abs() / (1.0 + want.abs())
+        })
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn silu_mul_matches_burn_at_arc_and_awkward_shapes() {
+    let device = wgpu_device();
+    // ARC-AGI-1's SwiGLU: inner width 1536, so gate_up is 3072 wide; the
+    // mlp_t mixer's runs along 916 positions; then odd and tiny widths.
+    let shapes: [[usize; 3]; 6] = [[1, 916, 3072], [8, 916, 3072], [2, 64, 2560], [1, 7, 6], [3, 5, 2], [1, 1, 130]];
+    for (seed, shape) in shapes.into_iter().enumerate() {
+        let gate_up = random(shape, 200 + seed as u64, &device).mul_scalar(4.0);
+        let error = compare_silu_mul(gate_up);
+        assert!(error <= TOLERANCE, "shape {shape:?}: kernel differs from burn by {error}");
+    }
+}
+
+#[test]
+fn silu_mul_large_grid_and_views() {
+    let device = wgpu_device();
+    // 65,536 workgroups of 64 need a second line of the grid.
+    let error = compare_silu_mul(random([65_537 * 64 / 2, 4], 300, &device));
+    assert!(error <= TOLERANCE, "large grid: kernel differs from burn by {error}");
+
+    let view = random([2, 10, 12], 301, &device).swap_dims(1, 2);
+    let error = compare_silu_mul(view);
+    assert!(error <= TOLERANCE, "strided view: kernel differs from burn by {error}");
+}
+
+#[test]
+fn silu_mul_writes_the_activation() {
+    // gate [2, -2], up [3, -3]: silu(2) * 3 and silu(-2) * -3.
+    let device = wgpu_device();
+    let gate_up = Tensor::<2>::from_floats([[2.0, -2.0, 3.0, -3.0]], &device);
+
+    let output: Vec<f32> = silu_mul::try_kernel(gate_up).unwrap().into_data().try_to_vec().unwrap();
+
+    let silu = |v: f32| v / (1.0 + (-v).exp());
+    let expected = [silu(2.0) * 3.0, silu(-2.0) * -3.0];
+    for (got, want) in output.iter().zip(expected) {
+        assert!((got - want).abs() < 1e-6, "got {output:?}, expected {expected:?}");
+    }
+    assert!(silu_mul::try_kernel(Tensor::<2>::zeros([1, 3], &device)).is_none(), "an odd width has no halves");
+}

@@ -1,0 +1,114 @@
+//! The hand-written kernels in `shaders/` against burn's own operations in
+//! headless Chromium on WebGPU (SwiftShader), read back asynchronously.
+//!
+//! WebGPU reports an invalid shader or binding only in the console, so these
+//! tests compare values: a kernel that writes nothing leaves its output buffer
+//! stale or zero, and the comparison fails. The kernel runs first and its
+//! output stays alive while the reference runs, so the reference cannot reuse
+//! that buffer.
+
+#![cfg(target_arch = "wasm32")]
+
+use burn::tensor::activation::silu;
+use burn::tensor::{Device, Distribution, Tensor};
+use ponder_model::kernels::{add_rms_norm, silu_mul};
+use ponder_model::rms_norm::rms_norm;
+use ponder_web::{BackendRequest, acquire};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const EPS: f64 = 1e-5;
+
+/// Largest difference allowed, relative to 1 + |reference|: the kernel and
+/// burn sum the squares in different orders.
+const TOLERANCE: f32 = 2e-5;
+
+async fn webgpu() -> Device {
+    acquire(BackendRequest::WebGpu).await.expect("WebGPU initialises").device
+}
+
+async fn read<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+    tensor.into_data_async().await.unwrap().try_to_vec::<f32>().unwrap()
+}
+
+async fn assert_matches<const D: usize>(device: &Device, shape: [usize; D], seed: u64) {
+    device.seed(seed);
+    let x = Tensor::<D>::random(shape, Distribution::Normal(0.0, 1.0), device);
+    let residual = Tensor::<D>::random(shape, Distribution::Normal(0.0, 1.0), device);
+
+    let kernel = add_rms_norm::try_kernel(x.clone(), residual.clone(), EPS).expect("f32 WebGPU tensors take the kernel");
+    let kernel = read(kernel).await;
+    let reference = read(rms_norm(x + residual, EPS)).await;
+
+    assert_close(&kernel, &reference, &format!("add_rms_norm {shape:?}"));
+}
+
+async fn assert_silu_mul_matches<const D: usize>(device: &Device, shape: [usize; D], seed: u64) {
+    device.seed(seed);
+    let gate_up = Tensor::<D>::random(shape, Distribution::Normal(0.0, 4.0), device);
+
+    let kernel = silu_mul::try_kernel(gate_up.clone()).expect("f32 WebGPU tensors take the kernel");
+    let kernel = read(kernel).await;
+    let inner = shape[D - 1] / 2;
+    let gate = gate_up.clone().narrow(D - 1, 0, inner);
+    let up = gate_up.narrow(D - 1, inner, inner);
+    let reference = read(silu(gate) * up).await;
+
+    assert_close(&kernel, &reference, &format!("silu_mul {shape:?}"));
+}
+
+fn assert_close(kernel: &[f32], reference: &[f32], what: &str) {
+    assert_eq!(kernel.len(), reference.len(), "{what}");
+    let error = kernel
+        .iter()
+        .zip(reference)
+        .map(|(got, want)| {
+            assert!(got.is_finite(), "{what}: kernel wrote {got}");
+            (got - want).abs() / (1.0 + want.abs())
+        })
+        .fold(0.0, f32::max);
+    assert!(error <= TOLERANCE, "{what}: kernel differs from burn by {error}");
+}
+
+#[wasm_bindgen_test]
+async fn add_rms_norm_matches_burn_on_webgpu() {
+    let device = webgpu().await;
+    // The ARC-AGI-1 shape at batch 1 and 8, then awkward ones: widths that are
+    // not multiples of the workgroup, a width of one, the mlp_t sequence axis.
+    assert_matches(&device, [1, 916, 512], 1).await;
+    assert_matches(&device, [8, 916, 512], 2).await;
+    assert_matches(&device, [1, 7, 100], 3).await;
+    assert_matches(&device, [3, 5, 1], 4).await;
+    assert_matches(&device, [2, 64, 916], 5).await;
+    assert_matches(&device, [70_001, 3], 6).await;
+}
+
+#[wasm_bindgen_test]
+async fn silu_mul_matches_burn_on_webgpu() {
+    let device = webgpu().await;
+    // ARC-AGI-1's SwiGLU projection (inner width 1536) at batch 1 and 8, the
+    // mlp_t mixer's along 916 positions, odd and tiny widths, and enough
+    // values to need a second line of the dispatch grid.
+    assert_silu_mul_matches(&device, [1, 916, 3072], 11).await;
+    assert_silu_mul_matches(&device, [8, 916, 3072], 12).await;
+    assert_silu_mul_matches(&device, [2, 64, 2560], 13).await;
+    assert_silu_mul_matches(&device, [1, 7, 6], 14).await;
+    assert_silu_mul_matches(&device, [3, 5, 2], 15).await;
+    assert_silu_mul_matches(&device, [65_537 * 32, 4], 16).await;
+}
+
+#[wasm_bindgen_test]
+async fn add_rms_norm_writes_the_normalised_sum_on_webgpu() {
+    let device = webgpu().await;
+    let x = Tensor::<2>::from_floats([[3.0, -4.0], [1.0, 1.0]], &device);
+    let residual = Tensor::<2>::from_floats([[0.0, 0.0], [-1.0, -1.0]], &device);
+
+    let output = read(add_rms_norm::try_kernel(x, residual, EPS).unwrap()).await;
+
+    let divisor = (12.5f32 + 1e-5).sqrt();
+    let expected = [3.0 / divisor, -4.0 / divisor, 0.0, 0.0];
+    for (got, want) in output.iter().zip(expected) {
+        assert!((got - want).abs() < 1e-6, "got {output:?}, expected {expected:?}");
+    }
+}
