@@ -74,6 +74,32 @@ pub struct Args {
     /// the updates of every weight) instead of evaluation ACT steps.
     #[arg(long)]
     finetune: bool,
+    /// Ponder's hand-written WGSL kernels (`shaders/`) on wgpu: time the step
+    /// with them off and on side by side (`both`), or only one way.
+    #[arg(long, value_enum, default_value = "both")]
+    kernels: KernelChoice,
+    /// Also time the parts of the ACT step on their own (attention, SwiGLU MLP,
+    /// residual add with RMSNorm) and print each one's share of the step.
+    #[arg(long, conflicts_with = "finetune")]
+    profile: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum KernelChoice {
+    Both,
+    On,
+    Off,
+}
+
+impl KernelChoice {
+    /// Returns the switch settings to time on a backend where the kernels apply, off first.
+    fn settings(self) -> &'static [bool] {
+        match self {
+            KernelChoice::Both => &[false, true],
+            KernelChoice::On => &[true],
+            KernelChoice::Off => &[false],
+        }
+    }
 }
 
 /// The bundled ARC-AGI-1 training task whose demonstrations the fine-tuning
@@ -106,7 +132,11 @@ impl Timing {
 struct PonderRow {
     backend: &'static str,
     batch: usize,
+    /// Whether the hand-written kernels were on; `None` where they do not apply.
+    kernels: Option<bool>,
     timing: Timing,
+    /// Bytes the wgpu memory pools held after the timed steps.
+    gpu_memory: Option<u64>,
 }
 
 /// One golden case as the reference checked it.
@@ -149,7 +179,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = TrmConfig::arc_agi_1(1);
     let batches: Vec<usize> = args.batch.iter().map(|&b| b as usize).collect();
 
-    let (rows, mut notes) = time_backends(&args, &config, &batches)?;
+    let (rows, mut notes, profiles) = time_backends(&args, &config, &batches)?;
 
     let torch = if args.no_torch {
         None
@@ -169,6 +199,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     println!("{}", format_header(&config, args.finetune, threads, args.warmup, args.repeats, torch.as_ref()));
     println!("{}", format_table(&rows, torch.as_ref()));
+    for profile in &profiles {
+        println!("\n{profile}");
+    }
     for note in &notes {
         println!("{note}");
     }
@@ -177,7 +210,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// Times every requested backend at every batch size. A backend that cannot
 /// start is skipped with a note instead of failing the whole run.
-fn time_backends(args: &Args, config: &TrmConfig, batches: &[usize]) -> anyhow::Result<(Vec<PonderRow>, Vec<String>)> {
+fn time_backends(args: &Args, config: &TrmConfig, batches: &[usize]) -> anyhow::Result<(Vec<PonderRow>, Vec<String>, Vec<String>)> {
     let state_dict = random_state_dict(config, args.seed)?;
     let backends: &[&'static str] = match args.backend {
         BackendChoice::Cpu => &["cpu"],
@@ -186,6 +219,7 @@ fn time_backends(args: &Args, config: &TrmConfig, batches: &[usize]) -> anyhow::
     };
     let mut rows = Vec::new();
     let mut notes = Vec::new();
+    let mut profiles = Vec::new();
     for &backend in backends {
         let device = match start_device(backend) {
             Ok((device, description)) => {
@@ -198,16 +232,48 @@ fn time_backends(args: &Args, config: &TrmConfig, batches: &[usize]) -> anyhow::
             }
         };
         let what = if args.finetune { "fine-tuning" } else { "ACT" };
+        // The kernels only run on burn-wgpu tensors without autodiff.
+        // A profile needs the step both ways to split it.
+        let settings: Vec<Option<bool>> = if backend == "wgpu" && !args.finetune {
+            let choice = if args.profile { KernelChoice::Both } else { args.kernels };
+            choice.settings().iter().map(|&on| Some(on)).collect()
+        } else {
+            vec![None]
+        };
         for &batch in batches {
-            eprintln!("{backend}, batch {batch}: {} warm-up and {} timed {what} steps", args.warmup, args.repeats);
-            let timing = if args.finetune {
-                time_finetune_step(config, &state_dict, &device, batch, args.warmup, args.repeats)
+            let model = if args.finetune {
+                None
             } else {
-                let model = Model::load(config, &state_dict, &device).context("failed to build the model from random weights")?;
-                time_act_step(&model, config, &device, batch, args.warmup, args.repeats)
+                Some(Model::load(config, &state_dict, &device).context("failed to build the model from random weights")?)
+            };
+            let mut step_ms = Vec::new();
+            for &kernels in &settings {
+                let switch = match kernels {
+                    Some(true) => ", kernels on",
+                    Some(false) => ", kernels off",
+                    None => "",
+                };
+                eprintln!("{backend}, batch {batch}{switch}: {} warm-up and {} timed {what} steps", args.warmup, args.repeats);
+                ponder_model::kernels::set_all_enabled(kernels.unwrap_or(true));
+                ponder_model::kernels::memory::release_unused(&device);
+                let timing = match &model {
+                    None => time_finetune_step(config, &state_dict, &device, batch, args.warmup, args.repeats),
+                    Some(model) => time_act_step(model, config, &device, batch, args.warmup, args.repeats),
+                }
+                .with_context(|| format!("failed to time {backend} at batch {batch}"))?;
+                let gpu_memory = ponder_model::kernels::memory::reserved_bytes(&device);
+                ponder_model::kernels::set_all_enabled(true);
+                step_ms.push(timing.median_ms);
+                rows.push(PonderRow { backend, batch, kernels, timing, gpu_memory });
             }
-            .with_context(|| format!("failed to time {backend} at batch {batch}"))?;
-            rows.push(PonderRow { backend, batch, timing });
+            if let (true, Some(model)) = (args.profile, &model) {
+                eprintln!("{backend}, batch {batch}: timing the parts of the step");
+                let kernels_timed = settings == [Some(false), Some(true)];
+                let step = if kernels_timed { (step_ms[0], Some(step_ms[1])) } else { (step_ms[0], None) };
+                let parts = crate::profile::profile_act_step(model, config, &device, batch, args.repeats, step)
+                    .with_context(|| format!("failed to profile {backend} at batch {batch}"))?;
+                profiles.push(crate::profile::format_profile(&format!("Profile: {backend}, batch {batch}, per ACT step"), &parts));
+            }
         }
         if let Some(peak) = peak_resident_memory() {
             notes.push(format!(
@@ -216,7 +282,7 @@ fn time_backends(args: &Args, config: &TrmConfig, batches: &[usize]) -> anyhow::
             ));
         }
     }
-    Ok((rows, notes))
+    Ok((rows, notes, profiles))
 }
 
 /// Runs `warmup` untimed and `repeats` timed fine-tuning steps of every
@@ -442,20 +508,34 @@ fn format_header(config: &TrmConfig, finetune: bool, threads: usize, warmup: u32
 /// Lays out Ponder's and PyTorch's times side by side. The ratio is Ponder's
 /// median over PyTorch's, so below 1 means Ponder is faster.
 fn format_table(rows: &[PonderRow], torch: Option<&TorchReport>) -> String {
-    let mut table = vec![match torch {
-        Some(_) => vec!["backend", "batch", "Ponder median", "Ponder min", "Ponder steps/s", "PyTorch CPU median", "PyTorch CPU min", "Ponder / PyTorch"]
-            .into_iter()
-            .map(String::from)
-            .collect::<Vec<_>>(),
-        None => vec!["backend", "batch", "Ponder median", "Ponder min", "Ponder steps/s"].into_iter().map(String::from).collect(),
-    }];
+    let mut header = vec!["backend", "batch", "kernels", "Ponder median", "Ponder min", "Ponder steps/s", "GPU memory", "on / off"];
+    if torch.is_some() {
+        header.extend(["PyTorch CPU median", "PyTorch CPU min", "Ponder / PyTorch"]);
+    }
+    let mut table = vec![header.into_iter().map(String::from).collect::<Vec<_>>()];
     for row in rows {
+        // The kernels-on row is compared with the kernels-off row of the same backend and batch.
+        let off = rows
+            .iter()
+            .find(|other| other.backend == row.backend && other.batch == row.batch && other.kernels == Some(false));
+        let ratio = match (row.kernels, off) {
+            (Some(true), Some(off)) => format!("{:.2}", row.timing.median_ms / off.timing.median_ms),
+            _ => "-".to_string(),
+        };
         let mut cells = vec![
             row.backend.to_string(),
             row.batch.to_string(),
+            match row.kernels {
+                Some(true) => "on",
+                Some(false) => "off",
+                None => "-",
+            }
+            .to_string(),
             format_ms(row.timing.median_ms),
             format_ms(row.timing.min_ms),
             format!("{:.3}", 1000.0 / row.timing.median_ms),
+            row.gpu_memory.map_or("-".to_string(), |bytes| format!("{:.0} MiB", bytes as f64 / (1024.0 * 1024.0))),
+            ratio,
         ];
         if let Some(torch) = torch {
             match torch.timing(row.batch) {
@@ -469,9 +549,14 @@ fn format_table(rows: &[PonderRow], torch: Option<&TorchReport>) -> String {
         }
         table.push(cells);
     }
+    align_columns(&table)
+}
 
-    let columns = table[0].len();
-    let widths: Vec<usize> = (0..columns).map(|c| table.iter().map(|cells| cells[c].len()).max().unwrap_or(0)).collect();
+/// Pads a table of cells into aligned columns: the first left-aligned, the rest right-aligned.
+pub fn align_columns(table: &[Vec<String>]) -> String {
+    let columns = table.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> =
+        (0..columns).map(|c| table.iter().filter_map(|cells| cells.get(c)).map(String::len).max().unwrap_or(0)).collect();
     table
         .iter()
         .map(|cells| {
@@ -549,8 +634,8 @@ mod tests {
     fn table_shows_ratio_per_backend_and_batch() {
         let report = parse_torch_report(&REPORT.replace('\n', " ")).unwrap();
         let rows = [
-            PonderRow { backend: "cpu", batch: 1, timing: timing(3000.0, 2900.0) },
-            PonderRow { backend: "wgpu", batch: 8, timing: timing(6000.0, 5990.0) },
+            PonderRow { backend: "cpu", batch: 1, kernels: None, timing: timing(3000.0, 2900.0), gpu_memory: None },
+            PonderRow { backend: "wgpu", batch: 8, kernels: Some(true), timing: timing(6000.0, 5990.0), gpu_memory: Some(3 << 20) },
         ];
 
         let table = format_table(&rows, Some(&report));
@@ -564,24 +649,44 @@ mod tests {
         assert!(lines[1].contains("1500.0 ms"), "{table}");
         assert!(lines[1].ends_with("2.00"), "{table}");
         assert!(lines[2].starts_with("wgpu"), "{table}");
+        assert!(lines[2].contains("3 MiB"), "{table}");
         assert!(lines[2].ends_with("0.50"), "{table}");
     }
 
     #[test]
+    fn table_kernels_on_against_off() {
+        let rows = [
+            PonderRow { backend: "wgpu", batch: 1, kernels: Some(false), timing: timing(200.0, 190.0), gpu_memory: Some(64 << 20) },
+            PonderRow { backend: "wgpu", batch: 1, kernels: Some(true), timing: timing(150.0, 140.0), gpu_memory: Some(48 << 20) },
+        ];
+
+        let table = format_table(&rows, None);
+        let lines: Vec<&str> = table.lines().collect();
+
+        assert!(lines[0].ends_with("on / off"), "{table}");
+        assert!(lines[1].contains(" off "), "{table}");
+        assert!(lines[1].contains("64 MiB"), "{table}");
+        assert!(lines[1].ends_with('-'), "{table}");
+        assert!(lines[2].contains(" on "), "{table}");
+        assert!(lines[2].contains("48 MiB"), "{table}");
+        assert!(lines[2].ends_with("0.75"), "{table}");
+    }
+
+    #[test]
     fn table_without_torch_has_ponder_columns_only() {
-        let rows = [PonderRow { backend: "cpu", batch: 1, timing: timing(12.25, 12.0) }];
+        let rows = [PonderRow { backend: "cpu", batch: 1, kernels: None, timing: timing(12.25, 12.0), gpu_memory: None }];
 
         let table = format_table(&rows, None);
 
         assert!(!table.contains("PyTorch"), "{table}");
         assert!(table.lines().nth(1).unwrap().contains("12.0 ms"), "{table}");
-        assert!(table.lines().nth(1).unwrap().ends_with("81.633"), "{table}");
+        assert!(table.lines().nth(1).unwrap().contains("81.633"), "{table}");
     }
 
     #[test]
     fn table_marks_batch_that_torch_did_not_time() {
         let report = parse_torch_report(&REPORT.replace('\n', " ")).unwrap();
-        let rows = [PonderRow { backend: "cpu", batch: 2, timing: timing(10.0, 10.0) }];
+        let rows = [PonderRow { backend: "cpu", batch: 2, kernels: None, timing: timing(10.0, 10.0), gpu_memory: None }];
 
         let table = format_table(&rows, Some(&report));
 

@@ -7,6 +7,7 @@ mod eval;
 mod eval_arc;
 mod forward;
 mod presets;
+mod profile;
 mod solve;
 mod train;
 
