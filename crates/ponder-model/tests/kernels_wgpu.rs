@@ -34,10 +34,16 @@ fn compare<const D: usize>(x: Tensor<D>, residual: Tensor<D>) -> f32 {
 
     let reference: Vec<f32> = rms_norm(x + residual, EPS).into_data().try_to_vec().unwrap();
 
+    max_scaled_error(&kernel, &reference)
+}
+
+/// Returns the largest `|kernel - reference| / (1 + |reference|)`, after checking
+/// that the lengths agree and that the kernel wrote only finite values.
+fn max_scaled_error(kernel: &[f32], reference: &[f32]) -> f32 {
     assert_eq!(kernel.len(), reference.len());
     kernel
         .iter()
-        .zip(&reference)
+        .zip(reference)
         .map(|(got, want)| {
             assert!(got.is_finite(), "kernel wrote {got}");
             (got - want).abs() / (1.0 + want.abs())
@@ -143,15 +149,7 @@ fn compare_silu_mul<const D: usize>(gate_up: Tensor<D>) -> f32 {
     let up = gate_up.narrow(D - 1, inner, inner);
     let reference: Vec<f32> = (silu(gate) * up).into_data().try_to_vec().unwrap();
 
-    assert_eq!(kernel.len(), reference.len());
-    kernel
-        .iter()
-        .zip(&reference)
-        .map(|(got, want)| {
-            assert!(got.is_finite(), "kernel wrote {got}");
-            (got - want).abs() / (1.0 + want.abs())
-        })
-        .fold(0.0, f32::max)
+    max_scaled_error(&kernel, &reference)
 }
 
 #[test]
