@@ -14,7 +14,7 @@ use ponder_model::rotary::RotaryEmbedding;
 use ponder_model::{Model, TrmConfig};
 use std::time::Instant;
 
-/// Samples of each element-wise part, at least.
+/// Minimum number of samples of each element-wise part.
 const CHEAP_PART_SAMPLES: u32 = 10;
 
 /// One part's time per ACT step, with the hand-written kernels off and on.
@@ -39,7 +39,7 @@ pub fn profile_act_step(
     step_ms: (f64, Option<f64>),
 ) -> anyhow::Result<Vec<PartTime>> {
     let Model::Trm(trm) = model else {
-        anyhow::bail!("the profile covers TRM models only");
+        anyhow::bail!("cannot profile an HRM model: the profile covers TRM models only");
     };
     let layer = trm.L_level.layers.first().context("the model has no layers")?;
     let layer_calls = config.H_cycles * (config.L_cycles + 1) * trm.L_level.layers.len();
@@ -90,8 +90,8 @@ pub fn profile_act_step(
         parts.push(PartTime { part: name, off_ms, on_ms });
     }
 
-    // Timed apart, the parts can add up to more than the whole step; the
-    // remainder is then shown as zero.
+    // Timed apart, the parts can add up to more than the whole step, so the
+    // remainder is shown as zero then.
     parts.push(PartTime {
         part: "everything else".to_string(),
         off_ms: (step_ms.0 - sums.0).max(0.0),

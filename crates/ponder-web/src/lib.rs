@@ -41,7 +41,7 @@ pub async fn smoke_test(backend: &str) -> Result<JsValue, JsError> {
 /// Switches Ponder's hand-written WebGPU kernels (the WGSL files in
 /// `shaders/`) on or off for every solver of this module instance. They start
 /// on. Off, the model runs burn's own kernels, which compute the same values
-/// to float rounding; the switch is there to compare the two or to work around
+/// to float rounding. The switch serves to compare the two, or to work around
 /// a driver that mishandles one.
 #[wasm_bindgen(js_name = setKernels)]
 pub fn set_kernels(enabled: bool) {

@@ -58,17 +58,17 @@ async fn assert_silu_mul_matches<const D: usize>(device: &Device, shape: [usize;
     assert_close(&kernel, &reference, &format!("silu_mul {shape:?}"));
 }
 
-fn assert_close(kernel: &[f32], reference: &[f32], what: &str) {
-    assert_eq!(kernel.len(), reference.len(), "{what}");
+fn assert_close(kernel: &[f32], reference: &[f32], case: &str) {
+    assert_eq!(kernel.len(), reference.len(), "{case}");
     let error = kernel
         .iter()
         .zip(reference)
         .map(|(got, want)| {
-            assert!(got.is_finite(), "{what}: kernel wrote {got}");
+            assert!(got.is_finite(), "{case}: kernel wrote {got}");
             (got - want).abs() / (1.0 + want.abs())
         })
         .fold(0.0, f32::max);
-    assert!(error <= TOLERANCE, "{what}: kernel differs from burn by {error}");
+    assert!(error <= TOLERANCE, "{case}: kernel differs from burn by {error}");
 }
 
 #[wasm_bindgen_test]

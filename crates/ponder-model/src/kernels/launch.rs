@@ -1,6 +1,6 @@
-//! What every wrapper of a kernel in `shaders/` needs: the tensors as f32
-//! burn-wgpu primitives, an output buffer, the shape buffer and a dispatch
-//! grid that fits WebGPU's limits.
+//! Helpers shared by the wrappers of the kernels in `shaders/`: f32 burn-wgpu
+//! primitives, output buffers, shape buffers and dispatch grids within
+//! WebGPU's limits.
 
 use burn::prelude::*;
 use burn::tensor::{DType, Shape};
@@ -11,11 +11,11 @@ use burn_cubecl::{CubeBackend, tensor::CubeTensor};
 /// Invocations per workgroup in every kernel; each shader's `WORKGROUP_SIZE` must match.
 pub const WORKGROUP_SIZE: u32 = 64;
 
-/// The most workgroups one dimension of a dispatch grid may hold in WebGPU.
+/// Maximum number of workgroups in one dimension of a WebGPU dispatch grid.
 const MAX_GRID_LINE: usize = 65_535;
 
-/// The burn-wgpu primitive of an f32 tensor without autodiff, or `None` for
-/// any other tensor (Flex, autodiff, another dtype).
+/// Returns the burn-wgpu primitive of an f32 tensor without autodiff, or
+/// `None` for any other tensor (Flex, autodiff, another dtype).
 pub fn wgpu_f32<const D: usize>(tensor: Tensor<D>) -> Option<CubeTensor> {
     if tensor.dtype() != DType::F32 {
         return None;
@@ -23,7 +23,7 @@ pub fn wgpu_f32<const D: usize>(tensor: Tensor<D>) -> Option<CubeTensor> {
     tensor.try_into_primitive::<CubeBackend>().ok()
 }
 
-/// A new contiguous f32 tensor of `shape` on the device of `like`, its values unset.
+/// Allocates a contiguous f32 tensor of `shape` on the device of `like`, its values unset.
 pub fn empty_f32(like: &CubeTensor, shape: Shape) -> CubeTensor {
     let handle = like.client.empty(shape.num_elements() * size_of::<f32>());
     CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), shape, handle, DType::F32)
@@ -35,8 +35,8 @@ pub fn shape_buffer(like: &CubeTensor, words: [u32; 4]) -> Handle {
     like.client.create_from_slice(&bytes)
 }
 
-/// A grid of `groups` workgroups (at least one) wrapped onto lines of at most
-/// 65,535, and the line length, which the shader needs to number them.
+/// Lays out `groups` workgroups (at least one) on lines of at most 65,535 and
+/// returns the grid with the line length, which the shader needs to number them.
 pub fn grid(groups: usize) -> (CubeCount, u32) {
     let per_line = groups.clamp(1, MAX_GRID_LINE);
     let lines = groups.div_ceil(per_line).max(1);

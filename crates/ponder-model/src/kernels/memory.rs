@@ -1,4 +1,4 @@
-//! What the wgpu device holds, for `ponder bench` to report beside its times.
+//! Memory held by the wgpu device, for `ponder bench` to report beside its times.
 
 use burn::prelude::*;
 use burn_cubecl::CubeBackend;

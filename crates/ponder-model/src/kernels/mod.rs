@@ -2,11 +2,10 @@
 //! them off.
 //!
 //! Each kernel lives in `shaders/` at the workspace root with a wrapper here
-//! that launches it on burn's wgpu tensors. The wrappers fall back to plain
-//! burn operations when the kernel is switched off, when the tensors are on
-//! another backend (Flex, or autodiff during fine-tuning), or when their
-//! dtype or layout is not the one the kernel handles, so callers never need to
-//! know which path ran.
+//! that launches it on burn's wgpu tensors. A wrapper runs burn's operations
+//! instead when the kernel is switched off, when the tensors are on another
+//! backend (Flex, or autodiff during fine-tuning), or when their dtype or
+//! shape is not one the kernel takes. Callers get the same values either way.
 
 pub mod add_rms_norm;
 mod launch;
@@ -28,16 +27,8 @@ pub enum Kernel {
 }
 
 impl Kernel {
-    /// Every kernel, in the order `ponder bench` lists them.
+    /// Every kernel.
     pub const ALL: [Kernel; 2] = [Kernel::AddRmsNorm, Kernel::SiluMul];
-
-    /// The kernel's name in command-line flags and reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kernel::AddRmsNorm => "add_rms_norm",
-            Kernel::SiluMul => "silu_mul",
-        }
-    }
 
     fn switch(self) -> &'static AtomicBool {
         match self {
@@ -50,7 +41,7 @@ impl Kernel {
 static ADD_RMS_NORM: AtomicBool = AtomicBool::new(true);
 static SILU_MUL: AtomicBool = AtomicBool::new(true);
 
-/// Whether `kernel` runs where it can. Every kernel starts switched on.
+/// Returns whether `kernel` is switched on. Every kernel starts switched on.
 pub fn enabled(kernel: Kernel) -> bool {
     kernel.switch().load(Ordering::Relaxed)
 }

@@ -45,7 +45,7 @@ pub fn try_kernel<const D: usize>(gate_up: Tensor<D>) -> Option<Tensor<D>> {
     Some(Tensor::from_primitive::<burn_cubecl::CubeBackend>(launch(gate_up)))
 }
 
-/// The gate and up halves of the last axis, as views.
+/// Splits the last axis into the gate and up halves, as views.
 fn split_halves<const D: usize>(gate_up: Tensor<D>) -> [Tensor<D>; 2] {
     let inner = gate_up.dims()[D - 1] / 2;
     let gate = gate_up.clone().narrow(D - 1, 0, inner);
