@@ -9,7 +9,7 @@ use anyhow::Context;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use ponder_model::block::{TokenMixer, TrmBlock};
-use ponder_model::kernels::{self, add_rms_norm, silu_mul};
+use ponder_model::kernels::{self, add_rms_norm, attention, silu_mul};
 use ponder_model::rotary::RotaryEmbedding;
 use ponder_model::{Model, TrmConfig};
 use std::time::Instant;
@@ -55,6 +55,13 @@ pub fn profile_act_step(
         TokenMixer::SelfAttn(_) => "attention",
         TokenMixer::MlpT(_) => "mlp_t token mixer",
     };
+    // [batch, positions, heads, head_dim]: what the attention core reads
+    // after the qkv projection, one tensor each for queries, keys and values.
+    let heads = match &layer.mixer {
+        TokenMixer::SelfAttn(self_attn) => Some([batch, config.total_seq_len(), self_attn.num_heads, self_attn.head_dim]),
+        TokenMixer::MlpT(_) => None,
+    }
+    .map(|shape| [0, 1, 2].map(|_| Tensor::<4>::random(shape, Distribution::Normal(0.0, 1.0), device)));
     let eps = layer.rms_norm_eps;
     let norm_calls = 2 * layer_calls;
     // [batch, positions, 2 * inner]: what SwiGLU's activation reads.
@@ -64,27 +71,36 @@ pub fn profile_act_step(
     // Each part with the kernels off, then on where they apply.
     let mut parts = Vec::new();
     let mut sums = (0.0, 0.0);
-    for (name, calls, part) in [
-        (format!("{mixer_name} ({layer_calls} calls)"), layer_calls, Part::Mixer),
+    let mut timed = vec![(format!("{mixer_name} ({layer_calls} calls)"), layer_calls, Part::Mixer)];
+    if heads.is_some() {
+        timed.push((format!("  of which softmax(q k^T) v ({layer_calls} calls)"), layer_calls, Part::AttentionCore));
+    }
+    timed.extend([
         (format!("SwiGLU MLP ({layer_calls} calls)"), layer_calls, Part::Mlp),
         (format!("  of which silu(gate) * up ({layer_calls} calls)"), layer_calls, Part::Activation),
         (format!("residual add + RMSNorm ({norm_calls} calls)"), norm_calls, Part::Norm),
-    ] {
-        let run = || match part {
-            Part::Mixer => mix(layer, hidden_states.clone(), rotary),
-            Part::Mlp => layer.mlp.forward(hidden_states.clone()),
-            Part::Activation => silu_mul(gate_up.clone()),
-            Part::Norm => add_rms_norm(hidden_states.clone(), residual.clone(), eps),
+    ]);
+    for (name, calls, part) in timed {
+        let run = || match (part, &heads) {
+            (Part::AttentionCore, Some([query, key, value])) => {
+                // [batch, positions, hidden]: the shape every part returns.
+                let attended = attention(query.clone(), key.clone(), value.clone());
+                attended.reshape([batch, config.total_seq_len(), config.hidden_size])
+            }
+            (Part::Mixer | Part::AttentionCore, _) => mix(layer, hidden_states.clone(), rotary),
+            (Part::Mlp, _) => layer.mlp.forward(hidden_states.clone()),
+            (Part::Activation, _) => silu_mul(gate_up.clone()),
+            (Part::Norm, _) => add_rms_norm(hidden_states.clone(), residual.clone(), eps),
         };
         // The element-wise parts take a fraction of a second, so more samples
         // cost little and steady the comparison of the kernels with burn.
         let samples = match part {
-            Part::Mixer | Part::Mlp => repeats,
+            Part::Mixer | Part::AttentionCore | Part::Mlp => repeats,
             Part::Activation | Part::Norm => repeats.max(CHEAP_PART_SAMPLES),
         };
         let off_ms = with_switch(false, || time_calls(device, samples, calls, run))?;
         let on_ms = if with_kernels { Some(with_switch(true, || time_calls(device, samples, calls, run))?) } else { None };
-        if !matches!(part, Part::Activation) {
+        if !matches!(part, Part::Activation | Part::AttentionCore) {
             sums = (sums.0 + off_ms, sums.1 + on_ms.unwrap_or(0.0));
         }
         parts.push(PartTime { part: name, off_ms, on_ms });
@@ -106,6 +122,8 @@ pub fn profile_act_step(
 enum Part {
     /// Attention or the mlp_t mixer, without residual or norm.
     Mixer,
+    /// Attention without its projections and RoPE: `softmax(q k^T / sqrt(d)) v`.
+    AttentionCore,
     /// The SwiGLU feed-forward layer, without residual or norm.
     Mlp,
     /// SwiGLU's activation alone: `silu(gate) * up`.

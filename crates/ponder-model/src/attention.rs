@@ -2,9 +2,8 @@
 
 use burn::nn::Linear;
 use burn::prelude::*;
-use burn::tensor::module::attention;
-use burn::tensor::ops::AttentionModuleOptions;
 
+use crate::kernels;
 use crate::rotary::RotaryEmbedding;
 use crate::swiglu::linear_from_torch;
 
@@ -50,17 +49,11 @@ impl Attention {
             key = rotary.apply(key);
         }
 
-        // [batch, heads, seq, head_dim]
-        let [query, key, value] = [query, key, value].map(|t| t.swap_dims(1, 2));
-        let options = AttentionModuleOptions {
-            scale: None,
-            softcap: None,
-            is_causal: false,
-        };
-        let attended = attention(query, key, value, None, None, options);
+        // [batch, seq, heads, head_dim]
+        let attended = kernels::attention(query, key, value);
 
         // [batch, seq, hidden]
-        let attended = attended.swap_dims(1, 2).reshape([batch, seq, heads * head_dim]);
+        let attended = attended.reshape([batch, seq, heads * head_dim]);
         self.o_proj.forward(attended)
     }
 }

@@ -12,7 +12,7 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::silu;
 use common::wgpu_device;
-use ponder_model::kernels::{self, add_rms_norm, silu_mul};
+use ponder_model::kernels::{self, add_rms_norm, attention, silu_mul};
 use ponder_model::rms_norm::rms_norm;
 
 const EPS: f64 = 1e-5;
@@ -191,4 +191,165 @@ fn silu_mul_writes_the_activation() {
         assert!((got - want).abs() < 1e-6, "got {output:?}, expected {expected:?}");
     }
     assert!(silu_mul::try_kernel(Tensor::<2>::zeros([1, 3], &device)).is_none(), "an odd width has no halves");
+}
+
+/// Burn's attention on the kernel's `[batch, seq, heads, head_dim]` layout.
+fn burn_attention(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Tensor<4> {
+    let [query, key, value] = [query, key, value].map(|t| t.swap_dims(1, 2));
+    let options = burn::tensor::ops::AttentionModuleOptions {
+        scale: None,
+        softcap: None,
+        is_causal: false,
+    };
+    burn::tensor::module::attention(query, key, value, None, None, options).swap_dims(1, 2)
+}
+
+/// Runs the attention kernel and burn's attention on the same tensors and
+/// returns the largest scaled difference.
+fn compare_attention(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> f32 {
+    let kernel = attention::try_kernel(query.clone(), key.clone(), value.clone()).expect("f32 wgpu tensors take the kernel");
+    let kernel: Vec<f32> = kernel.into_data().try_to_vec().unwrap();
+
+    let reference: Vec<f32> = burn_attention(query, key, value).into_data().try_to_vec().unwrap();
+
+    max_scaled_error(&kernel, &reference)
+}
+
+/// Compares the kernel with burn on random queries, keys and values of
+/// `shape`, scaled by `spread` to widen the scores.
+fn assert_attention_matches(shape: [usize; 4], spread: f32, seed: u64) {
+    let device = wgpu_device();
+    let [query, key, value] = [0, 1, 2].map(|i| random(shape, seed + i, &device).mul_scalar(spread));
+    let error = compare_attention(query, key, value);
+    assert!(error <= TOLERANCE, "shape {shape:?}: kernel differs from burn by {error}");
+}
+
+#[test]
+fn attention_matches_burn_at_arc_shapes() {
+    // ARC-AGI-1: 916 positions, 8 heads of 64, batch 1.
+    assert_attention_matches([1, 916, 8, 64], 1.0, 400);
+}
+
+#[test]
+fn attention_matches_burn_at_arc_shapes_batch_8() {
+    // Burn's plain attention cannot take batch 8 here in one call: its
+    // scores, 8 x 8 x 916 x 916 floats (205 MiB), are more than one GPU
+    // buffer may hold under the default limits. The kernel runs the whole
+    // batch and burn each example on its own.
+    let device = wgpu_device();
+    let shape = [8, 916, 8, 64];
+    let [query, key, value] = [0, 1, 2].map(|i| random(shape, 410 + i, &device));
+
+    let kernel = attention::try_kernel(query.clone(), key.clone(), value.clone()).expect("f32 wgpu tensors take the kernel");
+    let kernel: Vec<f32> = kernel.into_data().try_to_vec().unwrap();
+
+    let example = |t: &Tensor<4>, b: usize| t.clone().narrow(0, b, 1);
+    let reference: Vec<f32> = (0..8)
+        .flat_map(|b| {
+            let attended = burn_attention(example(&query, b), example(&key, b), example(&value, b));
+            attended.into_data().try_to_vec::<f32>().unwrap()
+        })
+        .collect();
+
+    let error = max_scaled_error(&kernel, &reference);
+    assert!(error <= TOLERANCE, "batch 8: kernel differs from burn by {error}");
+}
+
+#[test]
+fn attention_matches_burn_at_awkward_shapes() {
+    // One position; blocks and tiles with one position over;
+    // heads of 32 (the small golden models), 100, 256
+    // (a block of 4 queries and a tile of 4 keys), 1, 3 and 1024 (the widest,
+    // one query and one key at a time); odd head counts; batch 2.
+    let shapes: [[usize; 4]; 9] = [
+        [1, 1, 1, 64],
+        [1, 65, 2, 64],
+        [2, 33, 3, 32],
+        [1, 97, 2, 100],
+        [1, 70, 1, 256],
+        [2, 81, 4, 1],
+        [1, 30, 5, 3],
+        [3, 129, 1, 16],
+        [1, 5, 1, 1024],
+    ];
+    for (seed, shape) in shapes.into_iter().enumerate() {
+        assert_attention_matches(shape, 1.0, 500 + 10 * seed as u64);
+    }
+}
+
+#[test]
+fn attention_keeps_large_scores_finite() {
+    // Inputs of standard deviation 6 give scores of about 36 * 8 = 288
+    // standard deviations: exp of the raw scores overflows f32, so this
+    // passes only if every exponent is taken after the running maximum.
+    assert_attention_matches([1, 200, 2, 64], 6.0, 600);
+}
+
+#[test]
+fn attention_reads_views_of_the_qkv_projection() {
+    // The layer narrows one [batch, seq, 3 * heads, head_dim] projection into
+    // queries, keys and values, so each is a strided view.
+    let device = wgpu_device();
+    let qkv = random([2, 50, 3 * 4, 16], 700, &device);
+    let query = qkv.clone().narrow(2, 0, 4);
+    let key = qkv.clone().narrow(2, 4, 4);
+    let value = qkv.narrow(2, 8, 4);
+    let error = compare_attention(query, key, value);
+    assert!(error <= TOLERANCE, "views: kernel differs from burn by {error}");
+}
+
+#[test]
+fn attention_past_65535_workgroups() {
+    // 70,000 heads of one position each: one workgroup per head.
+    assert_attention_matches([1, 1, 70_000, 2], 1.0, 800);
+}
+
+#[test]
+fn attention_writes_the_softmax_average() {
+    // One head of width 1, so the scale is 1. Keys 0 and ln 3, values 10 and 20.
+    // Query 0 scores both keys 0: weights 1/2 and 1/2, output 15.
+    // Query 1 scores them 0 and ln 3: weights 1/4 and 3/4, output 17.5.
+    let device = wgpu_device();
+    let query = Tensor::<4>::from_floats([[[[0.0]], [[1.0]]]], &device);
+    let key = Tensor::<4>::from_floats([[[[0.0]], [[3f32.ln()]]]], &device);
+    let value = Tensor::<4>::from_floats([[[[10.0]], [[20.0]]]], &device);
+
+    let output: Vec<f32> = attention::try_kernel(query, key, value).unwrap().into_data().try_to_vec().unwrap();
+
+    let expected = [15.0, 17.5];
+    for (got, want) in output.iter().zip(expected) {
+        assert!((got - want).abs() < 1e-5, "got {output:?}, expected {expected:?}");
+    }
+}
+
+#[test]
+fn attention_leaves_others_to_burn() {
+    // Flex tensors, autodiff tensors, mismatched shapes and heads wider than
+    // the kernel takes go to burn's attention.
+    let flex = Device::flex();
+    let x = Tensor::<4>::zeros([1, 2, 1, 4], &flex);
+    assert!(attention::try_kernel(x.clone(), x.clone(), x).is_none());
+
+    let device = wgpu_device();
+    let tracked = Tensor::<4>::zeros([1, 2, 1, 4], &device.clone().autodiff()).require_grad();
+    assert!(attention::try_kernel(tracked.clone(), tracked.clone(), tracked).is_none());
+
+    let a = Tensor::<4>::zeros([1, 2, 1, 4], &device);
+    let b = Tensor::<4>::zeros([1, 3, 1, 4], &device);
+    assert!(attention::try_kernel(a.clone(), b, a).is_none());
+
+    let wide = Tensor::<4>::zeros([1, 2, 1, attention::MAX_HEAD_DIM + 1], &device);
+    assert!(attention::try_kernel(wide.clone(), wide.clone(), wide).is_none());
+
+    // The switch decides what `attention` runs; both paths give the same
+    // values. The kernel's output is held until the other path has run.
+    let [query, key, value] = [0, 1, 2].map(|i| random([2, 40, 3, 8], 900 + i, &device));
+    let on = kernels::attention(query.clone(), key.clone(), value.clone());
+    kernels::set_enabled(kernels::Kernel::Attention, false);
+    let off: Vec<f32> = kernels::attention(query, key, value).into_data().try_to_vec().unwrap();
+    kernels::set_enabled(kernels::Kernel::Attention, true);
+    let on: Vec<f32> = on.into_data().try_to_vec().unwrap();
+    for (a, b) in on.iter().zip(&off) {
+        assert!((a - b).abs() < 1e-5, "switched on {a}, off {b}");
+    }
 }

@@ -14,7 +14,7 @@ use burn_cubecl::cubecl::server::KernelArguments;
 use burn_cubecl::tensor::CubeTensor;
 
 use super::launch::{WORKGROUP_SIZE, empty_f32, grid, shape_buffer, wgpu_f32};
-use super::{Kernel, enabled};
+use super::{Kernel, count_launch, enabled};
 use crate::rms_norm::rms_norm;
 
 /// `rms_norm(x + residual, eps)` over the last axis.
@@ -78,6 +78,7 @@ fn launch(x: CubeTensor, residual: CubeTensor, eps: f32) -> CubeTensor {
     let (count, rows_per_line) = grid(rows);
     let shape = shape_buffer(&x, [rows as u32, width as u32, rows_per_line, eps.to_bits()]);
 
+    count_launch(Kernel::AddRmsNorm);
     x.client.launch(
         Box::new(SourceKernel::new(AddRmsNormSource, CubeDim::new_1d(WORKGROUP_SIZE))),
         count,

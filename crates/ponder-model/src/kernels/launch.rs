@@ -29,8 +29,8 @@ pub fn empty_f32(like: &CubeTensor, shape: Shape) -> CubeTensor {
     CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), shape, handle, DType::F32)
 }
 
-/// Uploads the four 32-bit words of a shader's `struct Shape`.
-pub fn shape_buffer(like: &CubeTensor, words: [u32; 4]) -> Handle {
+/// Uploads the 32-bit words of a shader's `struct Shape`, in field order.
+pub fn shape_buffer<const N: usize>(like: &CubeTensor, words: [u32; N]) -> Handle {
     let bytes: Vec<u8> = words.iter().flat_map(|word| word.to_le_bytes()).collect();
     like.client.create_from_slice(&bytes)
 }

@@ -8,13 +8,15 @@
 //! shape is not one the kernel takes. Callers get the same values either way.
 
 pub mod add_rms_norm;
+pub mod attention;
 mod launch;
 pub mod memory;
 pub mod silu_mul;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use add_rms_norm::add_rms_norm;
+pub use attention::attention;
 pub use silu_mul::silu_mul;
 
 /// One of Ponder's hand-written kernels.
@@ -22,24 +24,39 @@ pub use silu_mul::silu_mul;
 pub enum Kernel {
     /// `rms_norm(x + residual)` in one pass: `shaders/add_rms_norm.wgsl`.
     AddRmsNorm,
+    /// Attention with an online softmax, scores never stored: `shaders/attention.wgsl`.
+    Attention,
     /// SwiGLU's `silu(gate) * up` in one pass: `shaders/silu_mul.wgsl`.
     SiluMul,
 }
 
 impl Kernel {
     /// Every kernel.
-    pub const ALL: [Kernel; 2] = [Kernel::AddRmsNorm, Kernel::SiluMul];
+    pub const ALL: [Kernel; 3] = [Kernel::AddRmsNorm, Kernel::Attention, Kernel::SiluMul];
+
+    fn counter(self) -> &'static AtomicU64 {
+        match self {
+            Kernel::AddRmsNorm => &ADD_RMS_NORM_LAUNCHES,
+            Kernel::Attention => &ATTENTION_LAUNCHES,
+            Kernel::SiluMul => &SILU_MUL_LAUNCHES,
+        }
+    }
 
     fn switch(self) -> &'static AtomicBool {
         match self {
             Kernel::AddRmsNorm => &ADD_RMS_NORM,
+            Kernel::Attention => &ATTENTION,
             Kernel::SiluMul => &SILU_MUL,
         }
     }
 }
 
 static ADD_RMS_NORM: AtomicBool = AtomicBool::new(true);
+static ATTENTION: AtomicBool = AtomicBool::new(true);
 static SILU_MUL: AtomicBool = AtomicBool::new(true);
+static ADD_RMS_NORM_LAUNCHES: AtomicU64 = AtomicU64::new(0);
+static ATTENTION_LAUNCHES: AtomicU64 = AtomicU64::new(0);
+static SILU_MUL_LAUNCHES: AtomicU64 = AtomicU64::new(0);
 
 /// Returns whether `kernel` is switched on. Every kernel starts switched on.
 pub fn enabled(kernel: Kernel) -> bool {
@@ -56,4 +73,15 @@ pub fn set_all_enabled(on: bool) {
     for kernel in Kernel::ALL {
         set_enabled(kernel, on);
     }
+}
+
+/// Returns how many times `kernel` has been launched in this process, for
+/// tests and benchmarks that check which path a computation took.
+pub fn launches(kernel: Kernel) -> u64 {
+    kernel.counter().load(Ordering::Relaxed)
+}
+
+/// Counts one launch of `kernel`.
+fn count_launch(kernel: Kernel) {
+    kernel.counter().fetch_add(1, Ordering::Relaxed);
 }

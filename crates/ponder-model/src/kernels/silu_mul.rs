@@ -15,7 +15,7 @@ use burn_cubecl::cubecl::server::KernelArguments;
 use burn_cubecl::tensor::CubeTensor;
 
 use super::launch::{WORKGROUP_SIZE, empty_f32, grid, shape_buffer, wgpu_f32};
-use super::{Kernel, enabled};
+use super::{Kernel, count_launch, enabled};
 
 /// `silu(gate) * up`, where `gate` and `up` are the first and second halves
 /// of the last axis of `gate_up`.
@@ -89,6 +89,7 @@ fn launch(gate_up: CubeTensor) -> CubeTensor {
     let (count, groups_per_line) = grid(elements.div_ceil(WORKGROUP_SIZE as usize));
     let shape = shape_buffer(&gate_up, [rows as u32, inner as u32, groups_per_line, 0]);
 
+    count_launch(Kernel::SiluMul);
     gate_up.client.launch(
         Box::new(SourceKernel::new(SiluMulSource, CubeDim::new_1d(WORKGROUP_SIZE))),
         count,
