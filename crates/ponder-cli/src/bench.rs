@@ -232,9 +232,10 @@ fn time_backends(args: &Args, config: &TrmConfig, batches: &[usize]) -> anyhow::
             }
         };
         let what = if args.finetune { "fine-tuning" } else { "ACT" };
-        // The kernels only run on burn-wgpu tensors without autodiff.
-        // A profile needs the step both ways to split it.
-        let settings: Vec<Option<bool>> = if backend == "wgpu" && !args.finetune {
+        // The kernels only run on burn-wgpu tensors without autodiff: in an
+        // evaluation step everywhere, in a fine-tuning step in the rounds that
+        // record no gradient. A profile needs the step both ways to split it.
+        let settings: Vec<Option<bool>> = if backend == "wgpu" {
             let choice = if args.profile { KernelChoice::Both } else { args.kernels };
             choice.settings().iter().map(|&on| Some(on)).collect()
         } else {

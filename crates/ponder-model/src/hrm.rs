@@ -9,6 +9,7 @@ use burn::prelude::*;
 
 use crate::block::ReasoningModule;
 use crate::embeddings::InputEmbeddings;
+use crate::no_grad::{PlainRounds, on_backend_of};
 use crate::rotary::RotaryEmbedding;
 use crate::trm::{InnerCarry, TrmBatch, TrmOutput, fresh_carry, output_heads};
 
@@ -59,20 +60,23 @@ impl Hrm {
         // x: [batch, puzzle_emb_len + seq, hidden]
         let x = self.embeddings.forward(batch.inputs.clone(), batch.puzzle_identifiers.clone());
 
-        // Every update except the last of z_L and the last of z_H, without gradient.
-        let (mut z_H, mut z_L) = (carry.z_H, carry.z_L);
-        let x_no_grad = x.clone().detach();
+        // Every update except the last of z_L and the last of z_H, without
+        // gradient, on the plain backend.
+        let plain_L = PlainRounds::new(&self.L_level, self.rotary_emb.as_ref());
+        let plain_H = PlainRounds::new(&self.H_level, self.rotary_emb.as_ref());
+        let (mut z_H, mut z_L) = (carry.z_H.inner(), carry.z_L.inner());
+        let x_no_grad = x.clone().inner();
         for H_step in 0..self.H_cycles {
             let last_round = H_step == self.H_cycles - 1;
             let L_steps = if last_round { self.L_cycles - 1 } else { self.L_cycles };
             for _L_step in 0..L_steps {
-                z_L = self.L_level.forward(z_L, z_H.clone() + x_no_grad.clone(), rotary);
+                z_L = plain_L.level.forward(z_L, z_H.clone() + x_no_grad.clone(), plain_L.rotary());
             }
             if !last_round {
-                z_H = self.H_level.forward(z_H, z_L.clone(), rotary);
+                z_H = plain_H.level.forward(z_H, z_L.clone(), plain_H.rotary());
             }
         }
-        let (z_H, z_L) = (z_H.detach(), z_L.detach());
+        let (z_H, z_L) = (on_backend_of(&x, z_H), on_backend_of(&x, z_L));
 
         // The last z_L and z_H updates, where gradients start.
         let z_L = self.L_level.forward(z_L, z_H.clone() + x, rotary);

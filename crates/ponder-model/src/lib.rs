@@ -15,6 +15,7 @@ pub mod init;
 pub mod kernels;
 pub mod load;
 pub mod model;
+mod no_grad;
 pub mod rms_norm;
 pub mod rotary;
 // Reading weights back synchronously, which only native backends can do.

@@ -7,6 +7,7 @@ use burn::prelude::*;
 
 use crate::block::ReasoningModule;
 use crate::embeddings::InputEmbeddings;
+use crate::no_grad::{PlainRounds, on_backend_of};
 use crate::rotary::RotaryEmbedding;
 
 /// The latents carried from one ACT step to the next.
@@ -74,16 +75,17 @@ impl Trm {
         // x: [batch, puzzle_emb_len + seq, hidden]
         let x = self.embeddings.forward(batch.inputs.clone(), batch.puzzle_identifiers.clone());
 
-        // H_cycles - 1 rounds without gradient.
-        let (mut z_H, mut z_L) = (carry.z_H, carry.z_L);
-        let x_no_grad = x.clone().detach();
+        // H_cycles - 1 rounds without gradient, on the plain backend.
+        let plain = PlainRounds::new(&self.L_level, self.rotary_emb.as_ref());
+        let (mut z_H, mut z_L) = (carry.z_H.inner(), carry.z_L.inner());
+        let x_no_grad = x.clone().inner();
         for _H_step in 0..self.H_cycles - 1 {
             for _L_step in 0..self.L_cycles {
-                z_L = self.L_level.forward(z_L, z_H.clone() + x_no_grad.clone(), rotary);
+                z_L = plain.level.forward(z_L, z_H.clone() + x_no_grad.clone(), plain.rotary());
             }
-            z_H = self.L_level.forward(z_H, z_L.clone(), rotary);
+            z_H = plain.level.forward(z_H, z_L.clone(), plain.rotary());
         }
-        let (mut z_H, mut z_L) = (z_H.detach(), z_L.detach());
+        let (mut z_H, mut z_L) = (on_backend_of(&x, z_H), on_backend_of(&x, z_L));
 
         // The last round, where gradients start.
         for _L_step in 0..self.L_cycles {
