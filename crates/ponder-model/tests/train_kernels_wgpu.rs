@@ -24,9 +24,12 @@ fn train_step_runs_the_rounds_without_gradient_through_the_kernels() {
     let level_calls = (config.H_cycles - 1) * (config.L_cycles + 1) * config.L_layers;
     let launched = Kernel::ALL.map(|kernel| (kernel, kernels::launches(kernel)));
     for ((kernel, after), before) in launched.into_iter().zip(before) {
+        // The attention kernel takes only scores too large for burn's
+        // attention, and arc_small's are small.
         let per_layer = match kernel {
             Kernel::AddRmsNorm => 2,
-            Kernel::Attention | Kernel::SiluMul => 1,
+            Kernel::SiluMul => 1,
+            Kernel::Attention => 0,
         };
         assert_eq!(after - before, (per_layer * level_calls) as u64, "launches of {kernel:?}");
     }

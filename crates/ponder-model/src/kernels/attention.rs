@@ -2,12 +2,15 @@
 //! `shaders/attention.wgsl`.
 //!
 //! Burn's attention on wgpu (built without its `autotune` feature) writes the
-//! `[seq, seq]` scores of every head to memory, runs a softmax over them and
-//! reads them back for the product with the values. The kernel never stores
-//! the scores, and it reads the `[batch, seq, heads, head_dim]` layout of
-//! TRM's qkv projection directly, so the transposes before and after go too.
-//! This wrapper runs it when the tensors are f32 burn-wgpu tensors without
-//! autodiff and the head fits the kernel, and burn's attention otherwise.
+//! `[seq, seq]` scores of every head to one buffer, runs a softmax over them
+//! and reads them back for the product with the values. The kernel never
+//! stores the scores, and it reads the `[batch, seq, heads, head_dim]` layout
+//! of TRM's qkv projection directly.
+//!
+//! Routing: on lavapipe the kernel took about 3.3 times as long as burn's
+//! attention at the ARC-AGI-1 shape, so [`attention`] uses it only where
+//! burn's scores would not fit one buffer under WebGPU's default limits and
+//! burn's attention fails: from batch 5 of the ARC-AGI-1 shape up.
 
 use burn::backend::wgpu::{KernelSource, SourceKernel, SourceTemplate, into_contiguous};
 use burn::prelude::*;
@@ -21,41 +24,42 @@ use burn_cubecl::tensor::CubeTensor;
 use super::launch::{WORKGROUP_SIZE, empty_f32, grid, shape_buffer, wgpu_f32};
 use super::{Kernel, count_launch, enabled};
 
-/// Widest head the kernel takes: a workgroup stages at least one key and one
-/// value and keeps at least one query's weighted sum, within [`WORKGROUP_FLOATS`].
-pub const MAX_HEAD_DIM: usize = 1024;
+/// Bytes above which burn's attention cannot hold the scores of a call in one
+/// buffer: WebGPU's default `maxStorageBufferBindingSize`, which lavapipe and
+/// browsers keep. Burn's attention failed to allocate past it on lavapipe.
+pub const BURN_SCORES_LIMIT: usize = 128 << 20;
 
-/// Floats of workgroup memory the kernel may use: 16,384 bytes, WebGPU's
-/// default `maxComputeWorkgroupStorageSize`, less a little for the shared
-/// sequence length.
-const WORKGROUP_FLOATS: usize = 16_384 / size_of::<f32>() - 4;
+/// Queries per workgroup, as `QUERY_BLOCK` in the shader.
+const QUERY_BLOCK: usize = 16;
 
-/// Queries per workgroup and keys per tile for heads of `head_dim`: 16 of
-/// each where they fit, halved (keys first) until the workgroup arrays fit
-/// in [`WORKGROUP_FLOATS`].
-fn blocking(head_dim: usize) -> Option<(usize, usize)> {
-    let floats = |queries: usize, keys: usize| 2 * keys * head_dim + queries * keys + queries * head_dim + 3 * queries;
-    let (mut queries, mut keys) = (16, 16);
-    while floats(queries, keys) > WORKGROUP_FLOATS {
-        if keys >= queries && keys > 1 {
-            keys /= 2;
-        } else if queries > 1 {
-            queries /= 2;
-        } else {
-            return None;
-        }
+/// Bytes of workgroup memory the kernel may use: WebGPU's default
+/// `maxComputeWorkgroupStorageSize`, less a little for the shared sequence length.
+const WORKGROUP_BYTES: usize = 16_384 - 16;
+
+/// Keys per tile for heads of `head_dim`: 16, 8 or 4, the most that fit
+/// [`WORKGROUP_BYTES`] beside the block's queries. `None` for a head the
+/// kernel does not take: it reads rows as vec4 and shares them out by
+/// powers of two, so it takes widths 4, 8, 16, 32, 64 and 128.
+fn key_tile(head_dim: usize) -> Option<usize> {
+    if !head_dim.is_power_of_two() || !(4..=128).contains(&head_dim) {
+        return None;
     }
-    Some((queries, keys))
+    let vec4 = 4 * size_of::<f32>();
+    let d4 = head_dim / 4;
+    let bytes = |keys: usize| QUERY_BLOCK * d4 * vec4 + 2 * keys * d4 * vec4 + QUERY_BLOCK * keys * 4 + 3 * QUERY_BLOCK * 4;
+    [16, 8, 4].into_iter().find(|&keys| bytes(keys) <= WORKGROUP_BYTES)
 }
 
-/// `softmax(q k^T / sqrt(head_dim)) v` over all positions, per head, with no mask.
+/// `softmax(q k^T / sqrt(head_dim)) v` over all positions, per head, with no
+/// mask: the hand-written kernel where burn's scores would exceed
+/// [`BURN_SCORES_LIMIT`], burn's attention otherwise.
 ///
 /// # Shapes
 ///
 /// - query, key, value: `[batch, seq, heads, head_dim]`
 /// - output: `[batch, seq, heads, head_dim]`
 pub fn attention(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Tensor<4> {
-    if enabled(Kernel::Attention) {
+    if enabled(Kernel::Attention) && scores_exceed_burn_limit(query.dims()) {
         if let Some(output) = try_kernel(query.clone(), key.clone(), value.clone()) {
             return output;
         }
@@ -63,32 +67,37 @@ pub fn attention(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Tensor<4
     burn_attention(query, key, value)
 }
 
+/// Returns whether burn's attention would need more than [`BURN_SCORES_LIMIT`]
+/// bytes for the scores of `[batch, seq, heads, head_dim]` inputs.
+pub fn scores_exceed_burn_limit([batch, seq, heads, _]: [usize; 4]) -> bool {
+    let bytes = [batch, heads, seq, seq, size_of::<f32>()].into_iter().try_fold(1usize, usize::checked_mul);
+    bytes.is_none_or(|bytes| bytes > BURN_SCORES_LIMIT)
+}
+
 /// Runs the hand-written kernel even when its switch is off, or returns `None`
-/// when the tensors are not f32 burn-wgpu tensors of one shape with a head of
-/// at most [`MAX_HEAD_DIM`]. Tests call it to compare the kernel with burn's
-/// own attention.
+/// when the tensors are not f32 burn-wgpu tensors of one shape with a head
+/// width the kernel takes (4, 8, 16, 32, 64 or 128). Tests call it to compare
+/// the kernel with burn's own attention.
 pub fn try_kernel(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Option<Tensor<4>> {
     let dims = query.dims();
-    if key.dims() != dims || value.dims() != dims || dims[3] == 0 || dims[3] > MAX_HEAD_DIM {
+    if key.dims() != dims || value.dims() != dims {
         return None;
     }
-    let (query_block, key_tile) = blocking(dims[3])?;
+    let key_tile = key_tile(dims[3])?;
     if dims.iter().try_fold(1usize, |product, &dim| product.checked_mul(dim))? > u32::MAX as usize {
         return None;
     }
     let query = wgpu_f32(query)?;
     let key = wgpu_f32(key)?;
     let value = wgpu_f32(value)?;
-    let source = AttentionSource {
-        head_dim: dims[3],
-        query_block,
-        key_tile,
-    };
+    let source = AttentionSource { head_dim: dims[3], key_tile };
     Some(Tensor::from_primitive::<burn_cubecl::CubeBackend>(launch(source, query, key, value)))
 }
 
-/// Burn's attention on the same layout: heads moved in front of positions and back.
-fn burn_attention(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Tensor<4> {
+/// Runs burn's attention on the same layout, heads moved in front of positions
+/// and back: the path taken when the kernel does not apply, and the reference
+/// of the kernel's tests.
+pub fn burn_attention(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Tensor<4> {
     // [batch, heads, seq, head_dim]
     let [query, key, value] = [query, key, value].map(|t| t.swap_dims(1, 2));
     let options = AttentionModuleOptions {
@@ -103,32 +112,29 @@ fn burn_attention(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Tensor<
 }
 
 /// The kernel's source, `shaders/attention.wgsl`, with the head width and the
-/// blocking filled in. Each head width compiles its own pipeline.
+/// key tile filled in. Each head width compiles its own pipeline.
 #[derive(Clone, Copy)]
 struct AttentionSource {
     head_dim: usize,
-    query_block: usize,
     key_tile: usize,
 }
 
 impl KernelSource for AttentionSource {
     fn source(&self) -> SourceTemplate {
-        let Self {
-            head_dim,
-            query_block,
-            key_tile,
-        } = *self;
+        let d4 = self.head_dim / 4;
+        let key_tile = self.key_tile;
         SourceTemplate::new(include_str!("../../../../shaders/attention.wgsl"))
-            .register("head_dim", head_dim.to_string())
-            .register("query_block", query_block.to_string())
+            .register("d4", d4.to_string())
             .register("key_tile", key_tile.to_string())
-            .register("tile_len", (key_tile * head_dim).to_string())
-            .register("scores_len", (query_block * key_tile).to_string())
-            .register("block_len", (query_block * head_dim).to_string())
+            .register("keys_per_invocation", (key_tile / 4).to_string())
+            .register("entries", (QUERY_BLOCK * d4 / WORKGROUP_SIZE as usize).max(1).to_string())
+            .register("block_len", (QUERY_BLOCK * d4).to_string())
+            .register("tile_len", (key_tile * d4).to_string())
+            .register("scores_len", (QUERY_BLOCK * key_tile).to_string())
     }
 
     fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info((self.head_dim, self.query_block, self.key_tile))
+        KernelId::new::<Self>().info((self.head_dim, self.key_tile))
     }
 
     fn lang(&self) -> &'static str {
@@ -150,7 +156,7 @@ fn launch(source: AttentionSource, query: CubeTensor, key: CubeTensor, value: Cu
     }
 
     // One workgroup per (batch, head, block of queries). Must match `struct Shape` in the shader.
-    let query_blocks = seq.div_ceil(source.query_block);
+    let query_blocks = seq.div_ceil(QUERY_BLOCK);
     let (count, groups_per_line) = grid(batch * heads * query_blocks);
     let scale = 1.0 / (head_dim as f32).sqrt();
     let shape = shape_buffer(
@@ -187,13 +193,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocking_fits_workgroup_memory() {
-        // ARC-AGI-1's heads of 64 take the full 16 queries by 16 keys. Wider
-        // heads halve the keys, then the queries. Past a width of 1,364 not
-        // even one query and one key fit.
-        assert_eq!(blocking(64), Some((16, 16)));
-        assert_eq!(blocking(256), Some((4, 4)));
-        assert_eq!(blocking(MAX_HEAD_DIM), Some((1, 1)));
-        assert_eq!(blocking(1400), None);
+    fn kernel_takes_batches_burn_cannot_hold() {
+        // ARC-AGI-1 (916 positions, 8 heads): 26.8 MB of scores per example,
+        // so batch 4 fits 128 MiB and batch 5 does not.
+        assert!(!scores_exceed_burn_limit([1, 916, 8, 64]));
+        assert!(!scores_exceed_burn_limit([4, 916, 8, 64]));
+        assert!(scores_exceed_burn_limit([5, 916, 8, 64]));
+        assert!(scores_exceed_burn_limit([8, 916, 8, 64]));
+    }
+
+    #[test]
+    fn key_tile_fits_workgroup_memory() {
+        // Heads up to 64 wide take 16 keys a tile. A head of 128 fits only 4
+        // beside its 16 queries. Other widths go to burn.
+        assert_eq!(key_tile(4), Some(16));
+        assert_eq!(key_tile(64), Some(16));
+        assert_eq!(key_tile(128), Some(4));
+        assert_eq!(key_tile(256), None);
+        assert_eq!(key_tile(48), None);
+        assert_eq!(key_tile(2), None);
     }
 }
