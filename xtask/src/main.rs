@@ -22,6 +22,10 @@ Commands:
   serve [--port N] build the web app and serve it on http://127.0.0.1:N (default 8080)
   test             run every test: native, wasm in headless Chromium, Playwright
   size             build the release .wasm and print its size, raw and gzipped
+  bench-browser [OPTIONS]
+                   build the web app and profile an ACT step on its bench page
+                   in headless Chromium; OPTIONS go to tools/bench-browser.mjs:
+                   --backend webgpu|cpu, --batch N, --sample-calls N, --whole-step
   pkg              build the npm package into pkg/ with wasm-pack
   help             print this message
 
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
         "serve" => parse_port(&args[1..]).and_then(web::serve),
         "test" => test::run(),
         "size" => size::run(),
+        "bench-browser" => web::bench_browser(&args[1..]),
         "pkg" => web::pkg(),
         "help" | "--help" | "-h" => {
             print!("{HELP}");

@@ -24,6 +24,22 @@ pub fn build(toolchain: &WasmToolchain) -> Result<(), String> {
     process::run(trunk(toolchain).args(["build", "--release", "--offline"]))
 }
 
+/// `cargo xtask bench-browser`: builds dist/ as `serve` does, then runs the
+/// bench page in headless Chromium through `tools/bench-browser.mjs`.
+pub fn bench_browser(args: &[String]) -> Result<(), String> {
+    let toolchain = setup::run_for_app()?;
+    build(&toolchain)?;
+    let root = root();
+    process::run(
+        Command::new("node")
+            .current_dir(&root)
+            .arg(root.join("tools").join("bench-browser.mjs"))
+            .arg("--dist")
+            .arg(root.join("dist"))
+            .args(args),
+    )
+}
+
 /// `cargo xtask pkg`: the npm package in pkg/, built by wasm-pack.
 pub fn pkg() -> Result<(), String> {
     let toolchain = setup::run()?;

@@ -22,7 +22,7 @@ use burn::tensor::Distribution;
 use ponder_model::checkpoint::{HostTensor, StateDict};
 use ponder_model::load::expected_weights;
 use ponder_model::train::{FinetuneConfig, FinetuneMode, Finetuner};
-use ponder_model::{Halting, Model, TrmBatch, TrmConfig};
+use ponder_model::{Halting, Model, TrmConfig};
 use ponder_tasks::dataset::{Dataset, bundled_data_dir, load_task};
 
 /// The reference forward pass, built into the binary so that `ponder bench`
@@ -363,13 +363,7 @@ fn time_act_step(
     warmup: u32,
     repeats: u32,
 ) -> anyhow::Result<Timing> {
-    let seq = config.seq_len;
-    // The token values do not change the work done; any valid tokens will do.
-    let tokens: Vec<i32> = (0..batch_size * seq).map(|i| (i * 7 % config.vocab_size) as i32).collect();
-    let batch = TrmBatch {
-        inputs: Tensor::from_data(TensorData::new(tokens, [batch_size, seq]), device),
-        puzzle_identifiers: Tensor::zeros([batch_size], device),
-    };
+    let batch = ponder_model::step_parts::timing_batch(config, batch_size, device);
 
     let mut carry = model.initial_act_carry(&batch);
     let mut samples_ms = Vec::with_capacity(repeats as usize);

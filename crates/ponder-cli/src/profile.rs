@@ -1,16 +1,14 @@
 //! `ponder bench --profile`: where the time of one ACT step goes.
 //!
-//! Each part of the TRM block is timed on its own, at the real shape, as many
-//! times as one ACT step calls it, then the device is synced. What the parts
-//! do not account for (embeddings, heads, carry updates, the launches and
-//! copies between them) is the whole step's time minus their sum.
+//! Each part of the TRM block ([`StepParts`]) is timed on its own, at the
+//! real shape, as many times as one ACT step calls it, then the device is
+//! synced. What the parts do not account for (embeddings, heads, carry
+//! updates, the launches and copies between them) is the whole step's time
+//! minus their sum.
 
-use anyhow::Context;
 use burn::prelude::*;
-use burn::tensor::Distribution;
-use ponder_model::block::{TokenMixer, TrmBlock};
-use ponder_model::kernels::{self, add_rms_norm, attention, silu_mul};
-use ponder_model::rotary::RotaryEmbedding;
+use ponder_model::kernels;
+use ponder_model::step_parts::StepParts;
 use ponder_model::{Model, TrmConfig};
 use std::time::Instant;
 
@@ -38,72 +36,23 @@ pub fn profile_act_step(
     repeats: u32,
     step_ms: (f64, Option<f64>),
 ) -> anyhow::Result<Vec<PartTime>> {
-    let Model::Trm(trm) = model else {
-        anyhow::bail!("cannot profile an HRM model: the profile covers TRM models only");
-    };
-    let layer = trm.L_level.layers.first().context("the model has no layers")?;
-    let layer_calls = config.H_cycles * (config.L_cycles + 1) * trm.L_level.layers.len();
     let with_kernels = step_ms.1.is_some();
-
-    device.seed(0);
-    let shape = [batch, config.total_seq_len(), config.hidden_size];
-    let hidden_states = Tensor::<3>::random(shape, Distribution::Normal(0.0, 1.0), device);
-    let residual = Tensor::<3>::random(shape, Distribution::Normal(0.0, 1.0), device);
-    let rotary = trm.rotary_emb.as_ref();
-
-    let mixer_name = match layer.mixer {
-        TokenMixer::SelfAttn(_) => "attention",
-        TokenMixer::MlpT(_) => "mlp_t token mixer",
-    };
-    // [batch, positions, heads, head_dim]: what the attention core reads
-    // after the qkv projection, one tensor each for queries, keys and values.
-    let heads = match &layer.mixer {
-        TokenMixer::SelfAttn(self_attn) => Some([batch, config.total_seq_len(), self_attn.num_heads, self_attn.head_dim]),
-        TokenMixer::MlpT(_) => None,
-    }
-    .map(|shape| [0, 1, 2].map(|_| Tensor::<4>::random(shape, Distribution::Normal(0.0, 1.0), device)));
-    let eps = layer.rms_norm_eps;
-    let norm_calls = 2 * layer_calls;
-    // [batch, positions, 2 * inner]: what SwiGLU's activation reads.
-    let inner = layer.mlp.down_proj.weight.dims()[0];
-    let gate_up = Tensor::<3>::random([batch, config.total_seq_len(), 2 * inner], Distribution::Normal(0.0, 1.0), device);
+    let step_parts = StepParts::new(model, config, device, batch)?;
 
     // Each part with the kernels off, then on where they apply.
     let mut parts = Vec::new();
     let mut sums = (0.0, 0.0);
-    let mut timed = vec![(format!("{mixer_name} ({layer_calls} calls)"), layer_calls, Part::Mixer)];
-    if heads.is_some() {
-        timed.push((format!("  of which softmax(q k^T) v ({layer_calls} calls)"), layer_calls, Part::AttentionCore));
-    }
-    timed.extend([
-        (format!("SwiGLU MLP ({layer_calls} calls)"), layer_calls, Part::Mlp),
-        (format!("  of which silu(gate) * up ({layer_calls} calls)"), layer_calls, Part::Activation),
-        (format!("residual add + RMSNorm ({norm_calls} calls)"), norm_calls, Part::Norm),
-    ]);
-    for (name, calls, part) in timed {
-        let run = || match (part, &heads) {
-            (Part::AttentionCore, Some([query, key, value])) => {
-                // [batch, positions, hidden]: the shape every part returns.
-                let attended = attention(query.clone(), key.clone(), value.clone());
-                attended.reshape([batch, config.total_seq_len(), config.hidden_size])
-            }
-            (Part::Mixer | Part::AttentionCore, _) => mix(layer, hidden_states.clone(), rotary),
-            (Part::Mlp, _) => layer.mlp.forward(hidden_states.clone()),
-            (Part::Activation, _) => silu_mul(gate_up.clone()),
-            (Part::Norm, _) => add_rms_norm(hidden_states.clone(), residual.clone(), eps),
-        };
+    for row in step_parts.rows() {
+        let run = || step_parts.run(row.part);
         // The element-wise parts take a fraction of a second, so more samples
         // cost little and steady the comparison of the kernels with burn.
-        let samples = match part {
-            Part::Mixer | Part::AttentionCore | Part::Mlp => repeats,
-            Part::Activation | Part::Norm => repeats.max(CHEAP_PART_SAMPLES),
-        };
-        let off_ms = with_switch(false, || time_calls(device, samples, calls, run))?;
-        let on_ms = if with_kernels { Some(with_switch(true, || time_calls(device, samples, calls, run))?) } else { None };
-        if !matches!(part, Part::Activation | Part::AttentionCore) {
+        let samples = if row.part.is_element_wise() { repeats.max(CHEAP_PART_SAMPLES) } else { repeats };
+        let off_ms = with_switch(false, || time_calls(device, samples, row.calls, run))?;
+        let on_ms = if with_kernels { Some(with_switch(true, || time_calls(device, samples, row.calls, run))?) } else { None };
+        if !row.part.is_nested() {
             sums = (sums.0 + off_ms, sums.1 + on_ms.unwrap_or(0.0));
         }
-        parts.push(PartTime { part: name, off_ms, on_ms });
+        parts.push(PartTime { part: row.label, off_ms, on_ms });
     }
 
     // Timed apart, the parts can add up to more than the whole step, so the
@@ -115,29 +64,6 @@ pub fn profile_act_step(
     });
     parts.push(PartTime { part: "whole ACT step".to_string(), off_ms: step_ms.0, on_ms: step_ms.1 });
     Ok(parts)
-}
-
-/// The parts of a TRM block that are timed on their own.
-#[derive(Clone, Copy)]
-enum Part {
-    /// Attention or the mlp_t mixer, without residual or norm.
-    Mixer,
-    /// Attention without its projections and RoPE: `softmax(q k^T / sqrt(d)) v`.
-    AttentionCore,
-    /// The SwiGLU feed-forward layer, without residual or norm.
-    Mlp,
-    /// SwiGLU's activation alone: `silu(gate) * up`.
-    Activation,
-    /// The residual add and the RMSNorm after a sub-layer.
-    Norm,
-}
-
-/// Runs the block's token mixer alone, without its residual and norm.
-fn mix(layer: &TrmBlock, hidden_states: Tensor<3>, rotary: Option<&RotaryEmbedding>) -> Tensor<3> {
-    match &layer.mixer {
-        TokenMixer::SelfAttn(self_attn) => self_attn.forward(hidden_states, rotary),
-        TokenMixer::MlpT(mlp_t) => mlp_t.forward(hidden_states.swap_dims(1, 2)).swap_dims(1, 2),
-    }
 }
 
 /// Runs `f` with every kernel switched to `on`, then switches them back on.

@@ -18,6 +18,7 @@ pub mod model;
 mod no_grad;
 pub mod rms_norm;
 pub mod rotary;
+pub mod step_parts;
 // Reading weights back synchronously, which only native backends can do.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod save;

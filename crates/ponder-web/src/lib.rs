@@ -6,6 +6,7 @@
 
 mod backend;
 pub mod finetune;
+pub mod profile;
 pub mod shard;
 mod smoke;
 pub mod solve;

@@ -17,6 +17,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::backend::{BackendChoice, BackendRequest, acquire};
 use crate::finetune::{FinetuneOptions, Finetuned, finetune};
+use crate::profile::{PartReport, ProfileOptions, profile_step};
 use crate::shard::TaskShard;
 use crate::solve::{RunSettings, SolveOptions, solve, solve_planned};
 use crate::sudoku::{SudokuStep, check_sudoku_config, solve_sudoku};
@@ -60,6 +61,15 @@ struct SolveOptionsInput {
     puzzle_identifier: Option<usize>,
     /// The task's id, which selects a loaded embedding shard.
     task_id: Option<String>,
+}
+
+/// The options object of `profile()`, every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ProfileOptionsInput {
+    batch: Option<usize>,
+    sample_calls: Option<usize>,
+    whole_step: Option<bool>,
 }
 
 /// The options object of `finetune()`, every field optional.
@@ -318,6 +328,41 @@ impl Solver {
             serde_wasm_bindgen::to_value(&verdict).map_err(|error| JsValue::from(JsError::new(&error.to_string())))
         })
     }
+
+    /// Profiles one ACT step of the loaded ARC model: each part of the TRM
+    /// block timed on its own with the hand-written kernels off and on, as
+    /// `ponder bench --profile` does. Options: `batch` (1), `sampleCalls` (how
+    /// many calls of each part to time, scaled to the step's count; all of
+    /// them by default) and `wholeStep` (false). Calls `onPart(row)` after
+    /// each part and resolves to `{ batch, parts, stepOffMs, stepOnMs }`.
+    /// Rejects with "profiling was cancelled" after `signal` aborts.
+    pub fn profile(&self, options: JsValue, on_part: Option<Function>, signal: Option<web_sys::AbortSignal>) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let options = parse_profile_options(options).map_err(JsValue::from)?;
+            let (model, device) = {
+                let state = state.borrow();
+                let model = state
+                    .model
+                    .clone()
+                    .ok_or_else(|| JsValue::from(JsError::new("no model is loaded: call loadDefaultModel() or loadModel() first")))?;
+                (model, state.choice.device.clone())
+            };
+
+            let mut callback_error = None;
+            let is_cancelled = || signal.as_ref().is_some_and(|signal| signal.aborted());
+            let on_row = |row: &PartReport| {
+                let _ = call_back(on_part.as_ref(), row, &mut callback_error);
+            };
+            let result = profile_step(&model.model, &model.config, &device, options, on_row, is_cancelled, js_sys::Date::now).await;
+
+            if let Some(error) = callback_error {
+                return Err(error);
+            }
+            let report = result.map_err(|error| JsValue::from(to_js_error(error)))?;
+            serde_wasm_bindgen::to_value(&report).map_err(|error| JsValue::from(JsError::new(&error.to_string())))
+        })
+    }
 }
 
 impl Solver {
@@ -394,6 +439,21 @@ fn parse_options(options: JsValue) -> Result<(SolveOptions, Option<String>), JsE
     Ok((options, input.task_id))
 }
 
+fn parse_profile_options(options: JsValue) -> Result<ProfileOptions, JsError> {
+    let input: ProfileOptionsInput = if options.is_undefined() || options.is_null() {
+        ProfileOptionsInput::default()
+    } else {
+        reject_unknown_fields(&options, PROFILE_OPTION_FIELDS, "profile options")?;
+        serde_wasm_bindgen::from_value(options).map_err(|error| JsError::new(&format!("invalid profile options: {error}")))?
+    };
+    let defaults = ProfileOptions::default();
+    Ok(ProfileOptions {
+        batch: input.batch.unwrap_or(defaults.batch),
+        sample_calls: input.sample_calls.or(defaults.sample_calls),
+        whole_step: input.whole_step.unwrap_or(defaults.whole_step),
+    })
+}
+
 fn parse_finetune_options(options: JsValue) -> Result<FinetuneOptions, JsError> {
     let input: FinetuneOptionsInput = if options.is_undefined() || options.is_null() {
         FinetuneOptionsInput::default()
@@ -429,6 +489,8 @@ fn parse_finetune_options(options: JsValue) -> Result<FinetuneOptions, JsError> 
 
 /// The option names that `solve()` accepts, as JavaScript spells them.
 const SOLVE_OPTION_FIELDS: &[&str] = &["augmentations", "steps", "earlyHalting", "batchSize", "seed", "puzzleIdentifier", "taskId"];
+/// The option names that `profile()` accepts.
+const PROFILE_OPTION_FIELDS: &[&str] = &["batch", "sampleCalls", "wholeStep"];
 /// The option names that `finetune()` accepts.
 const FINETUNE_OPTION_FIELDS: &[&str] = &[
     "steps",

@@ -220,3 +220,37 @@ async fn finetune_then_solve_uses_learned_rows() {
     let result = JsFuture::from(solver.solve(TASK.into(), 0, options(r#"{"augmentations": 1, "steps": 1}"#), None, None)).await.unwrap();
     assert_eq!(json(&field(&result, "stepsUsed")), "[1]");
 }
+
+#[wasm_bindgen_test]
+async fn profile_reports_parts_on_webgpu() {
+    let solver = Solver::create("webgpu".into()).await.unwrap();
+    let error = JsFuture::from(solver.profile(options(r#"{"batches": 2}"#), None, None)).await.unwrap_err();
+    assert_eq!(message(error), "invalid profile options: unknown field `batches`, expected one of batch, sampleCalls, wholeStep");
+    solver.load_model(CONFIG, WEIGHTS, "arc_small.safetensors", None).unwrap();
+
+    // Collects the part names passed to onPart as they finish.
+    let seen = Array::new();
+    let collect = {
+        let seen = seen.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |row: JsValue| {
+            seen.push(&field(&row, "part"));
+        })
+    };
+    let callback: &Function = collect.as_ref().unchecked_ref();
+    let report = JsFuture::from(solver.profile(options(r#"{"sampleCalls": 1, "wholeStep": true}"#), Some(callback.clone()), None)).await.unwrap();
+
+    let parts = Array::from(&field(&report, "parts"));
+    let names: Vec<String> = parts.iter().map(|row| field(&row, "part").as_string().unwrap()).collect();
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert!(names[0].starts_with("attention ("), "{names:?}");
+    assert!(names[1].starts_with("  of which softmax(q k^T) v ("), "{names:?}");
+    assert_eq!(json(&seen), json(&Array::from_iter(names.iter().map(|name| JsValue::from_str(name)))));
+    for row in parts.iter() {
+        assert_eq!(field(&row, "timedCalls").as_f64(), Some(1.0), "{}", json(&row));
+        for key in ["offMs", "onMs"] {
+            let ms = field(&row, key).as_f64().unwrap();
+            assert!(ms.is_finite() && ms >= 0.0, "{key} in {}", json(&row));
+        }
+    }
+    assert!(field(&report, "stepOnMs").as_f64().is_some(), "{}", json(&report));
+}

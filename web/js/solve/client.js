@@ -73,6 +73,20 @@
  * @property {number} conflicts pairs of equal digits in one row, column or box
  * @property {number} changedGivens
  * @property {number} steps
+ *
+ * @typedef {object} ProfileRow one part of the TRM block, timed per ACT step
+ * @property {string} part
+ * @property {number} calls calls one ACT step makes
+ * @property {number} timedCalls calls timed, scaled to `calls`
+ * @property {boolean} nested whether the row above contains this part
+ * @property {number} offMs with Ponder's WGSL kernels off
+ * @property {number} onMs with them on
+ *
+ * @typedef {object} ProfileReport
+ * @property {number} batch
+ * @property {ProfileRow[]} parts
+ * @property {number | undefined} stepOffMs the whole ACT step with the kernels off, when timed
+ * @property {number | undefined} stepOnMs the same with them on
  */
 
 export class SolverClient {
@@ -90,6 +104,14 @@ export class SolverClient {
       for (const pending of this.#pending.values()) pending.reject(error);
       this.#pending.clear();
     });
+  }
+
+  /** Stops the worker and fails whatever it was still doing; the client cannot be used again. */
+  terminate() {
+    this.#worker.terminate();
+    const error = new Error("the solver worker was stopped");
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
   }
 
   /**
@@ -178,6 +200,19 @@ export class SolverClient {
    */
   solveSudoku(puzzle, steps, onStep, signal) {
     return this.#cancellable({ type: "solve-sudoku", puzzle, steps }, onStep, signal);
+  }
+
+  /**
+   * Times the parts of one ACT step of the loaded model with the kernels off
+   * and on. Aborting `signal` rejects with "profiling was cancelled" after the
+   * current timed run.
+   * @param {{ batch?: number, sampleCalls?: number, wholeStep?: boolean }} options
+   * @param {(row: ProfileRow) => void} onPart
+   * @param {AbortSignal} [signal]
+   * @returns {Promise<ProfileReport>}
+   */
+  profile(options, onPart, signal) {
+    return this.#cancellable({ type: "profile", options }, onPart, signal);
   }
 
   /**

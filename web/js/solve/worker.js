@@ -79,6 +79,19 @@ async function handle(request) {
         running.delete(request.id);
       }
     }
+    case "profile": {
+      const controller = new AbortController();
+      running.set(request.id, controller);
+      try {
+        return await requireSolver().profile(
+          request.options,
+          (/** @type {unknown} */ row) => postMessage({ type: "step", id: request.id, report: row }),
+          controller.signal,
+        );
+      } finally {
+        running.delete(request.id);
+      }
+    }
     case "cancel":
       running.get(request.solveId)?.abort();
       return null;
