@@ -69,6 +69,7 @@ test("bench page profiles an ACT step on the CPU", async () => {
     assert.equal(rows[5][3], "100%");
     const text = (await page.textContent("#bench-text")) ?? "";
     assert.ok(text.startsWith("Profile: cpu (CPU (burn Flex)), batch 1, per ACT step\n"), text);
+    assert.ok(text.includes("\nThe kernels run only on WebGPU, so on the CPU both columns time burn's operations.\n"), text);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -142,7 +142,8 @@ form.addEventListener("submit", async (event) => {
       running.signal,
     );
     progress.value = 1;
-    const title = `Profile: ${info.backend} (${info.adapter}), batch ${report.batch}, per ACT step`;
+    let title = `Profile: ${info.backend} (${info.adapter}), batch ${report.batch}, per ACT step`;
+    if (info.backend === "cpu") title += "\nThe kernels run only on WebGPU, so on the CPU both columns time burn's operations.";
     showReport(report, title);
     setStatus(`Done on ${info.adapter}.`, "done");
   } catch (error) {

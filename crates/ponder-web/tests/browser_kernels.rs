@@ -11,7 +11,7 @@
 
 use burn::tensor::activation::silu;
 use burn::tensor::{Device, Distribution, Tensor};
-use ponder_model::kernels::{add_rms_norm, attention, silu_mul};
+use ponder_model::kernels::{self, Kernel, add_rms_norm, attention, silu_mul};
 use ponder_model::rms_norm::rms_norm;
 use ponder_web::{BackendRequest, acquire};
 use wasm_bindgen_test::*;
@@ -164,4 +164,21 @@ async fn attention_writes_the_softmax_average_on_webgpu() {
     for (got, want) in output.iter().zip(expected) {
         assert!((got - want).abs() < 1e-5, "got {output:?}, expected {expected:?}");
     }
+}
+
+#[wasm_bindgen_test]
+async fn attention_layer_takes_the_kernel_in_the_browser() {
+    // In the browser the model's attention runs the kernel at every shape it
+    // takes, small ones included; natively it would go to burn here.
+    let device = webgpu().await;
+    device.seed(40);
+    let [query, key, value] = [0, 1, 2].map(|_| Tensor::<4>::random([1, 30, 2, 16], Distribution::Normal(0.0, 1.0), &device));
+
+    let before = kernels::launches(Kernel::Attention);
+    let routed = kernels::attention(query.clone(), key.clone(), value.clone());
+    assert_eq!(kernels::launches(Kernel::Attention), before + 1);
+
+    let routed = read(routed).await;
+    let reference = read(attention::burn_attention(query, key, value)).await;
+    assert_close(&routed, &reference, "attention layer [1, 30, 2, 16]");
 }

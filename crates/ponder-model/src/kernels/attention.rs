@@ -7,10 +7,12 @@
 //! stores the scores, and it reads the `[batch, seq, heads, head_dim]` layout
 //! of TRM's qkv projection directly.
 //!
-//! Routing: on lavapipe the kernel took about 3.3 times as long as burn's
-//! attention at the ARC-AGI-1 shape, so [`attention`] uses it only where
-//! burn's scores would not fit one buffer under WebGPU's default limits and
-//! burn's attention fails: from batch 5 of the ARC-AGI-1 shape up.
+//! Routing, from measurements at the ARC-AGI-1 shape: in Chromium on WebGPU
+//! (SwiftShader) the kernel took a third of burn's time, so in the browser
+//! [`attention`] always uses it. Natively on lavapipe it took about 3.3 times
+//! burn's time, so there it is used only where burn's scores would not fit
+//! one buffer under WebGPU's default limits and burn's attention fails: from
+//! batch 5 of the ARC-AGI-1 shape up. Native GPUs were not measured.
 
 use burn::backend::wgpu::{KernelSource, SourceKernel, SourceTemplate, into_contiguous};
 use burn::prelude::*;
@@ -51,15 +53,16 @@ fn key_tile(head_dim: usize) -> Option<usize> {
 }
 
 /// `softmax(q k^T / sqrt(head_dim)) v` over all positions, per head, with no
-/// mask: the hand-written kernel where burn's scores would exceed
-/// [`BURN_SCORES_LIMIT`], burn's attention otherwise.
+/// mask: the hand-written kernel in the browser and, natively, where burn's
+/// scores would exceed [`BURN_SCORES_LIMIT`]; burn's attention otherwise.
 ///
 /// # Shapes
 ///
 /// - query, key, value: `[batch, seq, heads, head_dim]`
 /// - output: `[batch, seq, heads, head_dim]`
 pub fn attention(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Tensor<4> {
-    if enabled(Kernel::Attention) && scores_exceed_burn_limit(query.dims()) {
+    let prefer_kernel = cfg!(target_arch = "wasm32") || scores_exceed_burn_limit(query.dims());
+    if enabled(Kernel::Attention) && prefer_kernel {
         if let Some(output) = try_kernel(query.clone(), key.clone(), value.clone()) {
             return output;
         }
