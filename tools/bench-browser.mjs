@@ -57,7 +57,9 @@ try {
   let last = "";
   let state = "running";
   while (state === "running") {
-    if (Date.now() - started > timeoutMs) throw new Error(`the profile timed out after ${values["timeout-min"]} minutes`);
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`the profile timed out after ${values["timeout-min"]} minutes`);
+    }
     await page.waitForTimeout(2000);
     const status = (await page.textContent("#bench-status")) ?? "";
     if (status !== last) {

@@ -246,9 +246,9 @@ fn attention_matches_burn_at_arc_shapes_batch_8() {
 
 #[test]
 fn attention_matches_burn_at_awkward_shapes() {
-    // One position; a block of 16 queries and a tile of 16 keys with one
-    // position over; heads of 32 (the small golden models), 128 (a tile of
-    // 4 keys), 4, 8 and 16; odd head counts; batch 2 and 3.
+    // One position, then a block of 16 queries and a tile of 16 keys with one
+    // position over. Heads of 32 (the small golden models), 128 (a tile of 4
+    // keys), 4, 8 and 16, odd head counts, and batch 2 and 3.
     let shapes: [[usize; 4]; 7] = [
         [1, 1, 1, 64],
         [1, 65, 2, 64],

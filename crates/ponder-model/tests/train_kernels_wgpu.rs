@@ -3,7 +3,7 @@
 //! burn's operations with autodiff, and still matches the official loss and
 //! gradients.
 //!
-//! The kernels count their launches process-wide, so this file holds one test.
+//! The kernels count their launches process-wide, so this file contains one test.
 
 mod common;
 
@@ -12,7 +12,7 @@ use common::*;
 use ponder_model::kernels::{self, Kernel};
 
 #[test]
-fn train_step_runs_the_rounds_without_gradient_through_the_kernels() {
+fn train_step_no_grad_rounds_use_kernels() {
     let case = GoldenCase::load(&fixtures_dir(), "arc_small");
     let config = &case.config;
     let before = Kernel::ALL.map(kernels::launches);

@@ -101,6 +101,15 @@ struct SolverState {
     sudoku: Option<Rc<LoadedModel>>,
 }
 
+impl SolverState {
+    /// Returns the loaded ARC model, or the error that `solve()`, `finetune()` and `profile()` reject with.
+    fn loaded_model(&self) -> Result<Rc<LoadedModel>, JsValue> {
+        self.model
+            .clone()
+            .ok_or_else(|| JsValue::from(JsError::new("no model is loaded: call loadDefaultModel() or loadModel() first")))
+    }
+}
+
 /// A TRM or HRM solver on one backend. Create it with `await Solver.create("auto")`.
 #[wasm_bindgen]
 pub struct Solver {
@@ -181,10 +190,7 @@ impl Solver {
             let (options, task_id) = parse_options(options).map_err(JsValue::from)?;
             let (model, finetuned, shard, device) = {
                 let state = state.borrow();
-                let model = state
-                    .model
-                    .clone()
-                    .ok_or_else(|| JsValue::from(JsError::new("no model is loaded: call loadDefaultModel() or loadModel() first")))?;
+                let model = state.loaded_model()?;
                 let finetuned = state.finetuned.clone().filter(|finetuned| finetuned.is_for(&task));
                 let shard = state.shard.clone().filter(|shard| task_id.as_deref() == Some(shard.task_id.as_str()));
                 (model, finetuned, shard, state.choice.device.clone())
@@ -247,10 +253,7 @@ impl Solver {
             let options = parse_finetune_options(options).map_err(JsValue::from)?;
             let (model, device) = {
                 let state = state.borrow();
-                let model = state
-                    .model
-                    .clone()
-                    .ok_or_else(|| JsValue::from(JsError::new("no model is loaded: call loadDefaultModel() or loadModel() first")))?;
+                let model = state.loaded_model()?;
                 (model, state.choice.device.clone())
             };
 
@@ -342,10 +345,7 @@ impl Solver {
             let options = parse_profile_options(options).map_err(JsValue::from)?;
             let (model, device) = {
                 let state = state.borrow();
-                let model = state
-                    .model
-                    .clone()
-                    .ok_or_else(|| JsValue::from(JsError::new("no model is loaded: call loadDefaultModel() or loadModel() first")))?;
+                let model = state.loaded_model()?;
                 (model, state.choice.device.clone())
             };
 

@@ -134,8 +134,8 @@ async fn add_rms_norm_writes_the_normalised_sum_on_webgpu() {
 #[wasm_bindgen_test]
 async fn attention_matches_burn_on_webgpu() {
     let device = webgpu().await;
-    // ARC-AGI-1 (916 positions, 8 heads of 64) at batch 1 and 8; blocks and
-    // tiles with one position over; heads of 32, 128, 4 and 8; and enough
+    // ARC-AGI-1 (916 positions, 8 heads of 64) at batch 1 and 8. Then blocks
+    // and tiles with one position over, heads of 32, 128, 4 and 8, and enough
     // workgroups to need a second line of the dispatch grid.
     assert_attention_matches(&device, [1, 916, 8, 64], 1.0, 21).await;
     assert_attention_matches(&device, [8, 916, 8, 64], 1.0, 22).await;

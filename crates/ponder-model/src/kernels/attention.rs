@@ -38,10 +38,10 @@ const QUERY_BLOCK: usize = 16;
 /// `maxComputeWorkgroupStorageSize`, less a little for the shared sequence length.
 const WORKGROUP_BYTES: usize = 16_384 - 16;
 
-/// Keys per tile for heads of `head_dim`: 16, 8 or 4, the most that fit
-/// [`WORKGROUP_BYTES`] beside the block's queries. `None` for a head the
-/// kernel does not take: it reads rows as vec4 and shares them out by
-/// powers of two, so it takes widths 4, 8, 16, 32, 64 and 128.
+/// Returns the keys per tile for heads of `head_dim`: 16, 8 or 4, the most
+/// that fit [`WORKGROUP_BYTES`] beside the block's queries. Returns `None` for
+/// widths other than 4, 8, 16, 32, 64 and 128, because the kernel reads rows
+/// as vec4 and shares them out by powers of two.
 fn key_tile(head_dim: usize) -> Option<usize> {
     if !head_dim.is_power_of_two() || !(4..=128).contains(&head_dim) {
         return None;
@@ -53,8 +53,9 @@ fn key_tile(head_dim: usize) -> Option<usize> {
 }
 
 /// `softmax(q k^T / sqrt(head_dim)) v` over all positions, per head, with no
-/// mask: the hand-written kernel in the browser and, natively, where burn's
-/// scores would exceed [`BURN_SCORES_LIMIT`]; burn's attention otherwise.
+/// mask. The hand-written kernel runs in the browser and, natively, where
+/// burn's scores would exceed [`BURN_SCORES_LIMIT`]. Burn's attention runs
+/// otherwise.
 ///
 /// # Shapes
 ///
