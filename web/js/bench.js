@@ -144,6 +144,7 @@ form.addEventListener("submit", async (event) => {
     progress.value = 1;
     let title = `Profile: ${info.backend} (${info.adapter}), batch ${report.batch}, per ACT step`;
     if (info.backend === "cpu") title += "\nThe kernels run only on WebGPU, so on the CPU both columns time burn's operations.";
+    else if (report.fusion) title += "\nThis build runs burn's fusion, and the kernels do not run on fused tensors, so both columns time burn's fused operations.";
     showReport(report, title);
     setStatus(`Done on ${info.adapter}.`, "done");
   } catch (error) {

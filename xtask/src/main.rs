@@ -25,7 +25,8 @@ Commands:
   bench-browser [OPTIONS]
                    build the web app and profile an ACT step on its bench page
                    in headless Chromium; OPTIONS go to tools/bench-browser.mjs:
-                   --backend webgpu|cpu, --batch N, --sample-calls N, --whole-step
+                   --backend webgpu|cpu, --batch N, --sample-calls N, --whole-step;
+                   --fusion builds the app with burn's fusion (into dist-fusion/)
   pkg              build the npm package into pkg/ with wasm-pack
   help             print this message
 

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every test, in the order that fails fastest.
 //!
-//! 1. native tests of all crates (CPU, and wgpu on the machine's Vulkan driver);
+//! 1. native tests of all crates (CPU, and wgpu on the machine's Vulkan driver),
+//!    then the wgpu golden cases again in a build with burn's fusion;
 //! 2. wasm tests in headless Chromium through wasm-bindgen-test-runner
 //!    (WebGPU on SwiftShader, and the CPU fallback);
 //! 3. the web app built by Trunk as `serve` builds it, driven by Playwright.
@@ -24,6 +25,15 @@ pub fn run() -> Result<(), String> {
 
     println!("\n== native tests ==");
     process::run(Command::new("cargo").current_dir(&root).arg("test"))?;
+
+    // burn's fusion is off in every build but the one `ponder bench` and the
+    // bench page compare the kernels with; this checks that build still computes right.
+    println!("\n== native wgpu tests with burn's fusion ==");
+    process::run(
+        Command::new("cargo")
+            .current_dir(&root)
+            .args(["test", "--package", "ponder-model", "--features", "fusion", "--test", "fusion_wgpu"]),
+    )?;
 
     println!("\n== wasm tests in headless Chromium ==");
     for krate in BROWSER_TEST_CRATES {

@@ -11,6 +11,7 @@ use crate::toolchain::WasmToolchain;
 /// `cargo xtask serve`: set-up, then `trunk serve` on 127.0.0.1, rebuilding on change.
 pub fn serve(port: u16) -> Result<(), String> {
     let toolchain = setup::run_for_app()?;
+    fetch_wasm_crates(&toolchain)?;
     println!("serving the web app on http://127.0.0.1:{port}/ (Ctrl+C stops)");
     process::run(
         trunk(&toolchain)
@@ -21,22 +22,36 @@ pub fn serve(port: u16) -> Result<(), String> {
 
 /// Builds the web app into dist/ as `serve` does, for the browser tests.
 pub fn build(toolchain: &WasmToolchain) -> Result<(), String> {
+    fetch_wasm_crates(toolchain)?;
     process::run(trunk(toolchain).args(["build", "--release", "--offline"]))
 }
 
 /// `cargo xtask bench-browser`: builds dist/ as `serve` does, then runs the
 /// bench page in headless Chromium through `tools/bench-browser.mjs`.
+/// With `--fusion` it builds the app with burn's fusion into dist-fusion/
+/// instead, leaving dist/ as the tests expect it.
 pub fn bench_browser(args: &[String]) -> Result<(), String> {
     let toolchain = setup::run_for_app()?;
-    build(&toolchain)?;
+    let fusion = args.iter().any(|arg| arg == "--fusion");
+    let dist = root().join(if fusion { "dist-fusion" } else { "dist" });
+    if fusion {
+        fetch_wasm_crates(&toolchain)?;
+        process::run(
+            trunk(&toolchain)
+                .args(["build", "--release", "--offline", "--features", "fusion", "--dist"])
+                .arg(&dist),
+        )?;
+    } else {
+        build(&toolchain)?;
+    }
     let root = root();
     process::run(
         Command::new("node")
             .current_dir(&root)
             .arg(root.join("tools").join("bench-browser.mjs"))
             .arg("--dist")
-            .arg(root.join("dist"))
-            .args(args),
+            .arg(&dist)
+            .args(args.iter().filter(|arg| *arg != "--fusion")),
     )
 }
 
@@ -52,6 +67,18 @@ pub fn pkg() -> Result<(), String> {
             .args(["build", "--release", "--target", "web", "--mode", "no-install", "--out-dir"])
             .arg(root.join("pkg"))
             .arg(root.join("crates").join("ponder-web")),
+    )
+}
+
+/// Downloads the crates a wasm32 build needs and a native one does not (the
+/// `fusion` feature's timers, for one), because Trunk runs cargo offline.
+/// Does nothing where they are all in cargo's cache already.
+fn fetch_wasm_crates(toolchain: &WasmToolchain) -> Result<(), String> {
+    process::run(
+        toolchain
+            .cargo()
+            .current_dir(root())
+            .args(["fetch", "--target", "wasm32-unknown-unknown"]),
     )
 }
 

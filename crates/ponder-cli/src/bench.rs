@@ -102,6 +102,9 @@ impl KernelChoice {
     }
 }
 
+/// Said under the table when the build fuses burn's wgpu operations.
+const FUSION_NOTE: &str = "wgpu: this build runs burn's kernel fusion (the `fusion` feature), and the hand-written kernels do not run on fused tensors, so wgpu was timed once, with fusion and without the kernels";
+
 /// The bundled ARC-AGI-1 training task whose demonstrations the fine-tuning
 /// bench trains on; any task does, since the work per step is the same.
 const FINETUNE_TASK: &str = "007bbfb7";
@@ -235,12 +238,15 @@ fn time_backends(args: &Args, config: &TrmConfig, batches: &[usize]) -> anyhow::
         // The kernels only run on burn-wgpu tensors without autodiff: in an
         // evaluation step everywhere, in a fine-tuning step in the rounds that
         // record no gradient. A profile needs the step both ways to split it.
-        let settings: Vec<Option<bool>> = if backend == "wgpu" {
+        let settings: Vec<Option<bool>> = if backend == "wgpu" && !ponder_model::kernels::FUSION {
             let choice = if args.profile { KernelChoice::Both } else { args.kernels };
             choice.settings().iter().map(|&on| Some(on)).collect()
         } else {
             vec![None]
         };
+        if backend == "wgpu" && ponder_model::kernels::FUSION {
+            notes.push(FUSION_NOTE.to_string());
+        }
         for &batch in batches {
             let model = if args.finetune {
                 None
@@ -273,7 +279,8 @@ fn time_backends(args: &Args, config: &TrmConfig, batches: &[usize]) -> anyhow::
                 let step = if kernels_timed { (step_ms[0], Some(step_ms[1])) } else { (step_ms[0], None) };
                 let parts = crate::profile::profile_act_step(model, config, &device, batch, args.repeats, step)
                     .with_context(|| format!("failed to profile {backend} at batch {batch}"))?;
-                profiles.push(crate::profile::format_profile(&format!("Profile: {backend}, batch {batch}, per ACT step"), &parts));
+                let fused = if backend == "wgpu" && ponder_model::kernels::FUSION { " with burn's fusion" } else { "" };
+                profiles.push(crate::profile::format_profile(&format!("Profile: {backend}{fused}, batch {batch}, per ACT step"), &parts));
             }
         }
         if let Some(peak) = peak_resident_memory() {

@@ -5,6 +5,9 @@
 //!
 //! The kernels count their launches process-wide, so this file contains one test.
 
+// A build with burn's fusion never runs the kernels (`fusion_wgpu.rs` checks that).
+#![cfg(not(feature = "fusion"))]
+
 mod common;
 
 use common::train::*;

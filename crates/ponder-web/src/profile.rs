@@ -47,6 +47,9 @@ pub struct PartReport {
 #[serde(rename_all = "camelCase")]
 pub struct ProfileReport {
     pub batch: usize,
+    /// Whether the build runs burn's kernel fusion, where the kernels never
+    /// run and both columns time burn's fused operations.
+    pub fusion: bool,
     pub parts: Vec<PartReport>,
     /// The whole ACT step with the kernels off and on, when it was timed.
     pub step_off_ms: Option<f64>,
@@ -112,7 +115,7 @@ pub async fn profile_step(
         step_on_ms = Some(with_kernels(true, time_step(model, config, device, options.batch, &is_cancelled, &now)).await?);
     }
 
-    Ok(ProfileReport { batch: options.batch, parts, step_off_ms, step_on_ms })
+    Ok(ProfileReport { batch: options.batch, fusion: kernels::FUSION, parts, step_off_ms, step_on_ms })
 }
 
 /// Runs `timed` with every kernel switched `on`, then switches them all back on.

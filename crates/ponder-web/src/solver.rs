@@ -337,7 +337,7 @@ impl Solver {
     /// `ponder bench --profile` does. Options: `batch` (1), `sampleCalls` (how
     /// many calls of each part to time, scaled to the step's count; all of
     /// them by default) and `wholeStep` (false). Calls `onPart(row)` after
-    /// each part and resolves to `{ batch, parts, stepOffMs, stepOnMs }`.
+    /// each part and resolves to `{ batch, fusion, parts, stepOffMs, stepOnMs }`.
     /// Rejects with "profiling was cancelled" after `signal` aborts.
     pub fn profile(&self, options: JsValue, on_part: Option<Function>, signal: Option<web_sys::AbortSignal>) -> Promise {
         let state = self.state.clone();

@@ -254,4 +254,6 @@ async fn profile_reports_parts_on_webgpu() {
         }
     }
     assert!(field(&report, "stepOnMs").as_f64().is_some(), "{}", json(&report));
+    // The tests build without burn's fusion, so the kernels column is the kernels'.
+    assert_eq!(field(&report, "fusion").as_bool(), Some(false), "{}", json(&report));
 }

@@ -84,6 +84,7 @@
  *
  * @typedef {object} ProfileReport
  * @property {number} batch
+ * @property {boolean} fusion whether the build runs burn's fusion, where the kernels never run
  * @property {ProfileRow[]} parts
  * @property {number | undefined} stepOffMs the whole ACT step with the kernels off, when timed
  * @property {number | undefined} stepOnMs the same with them on

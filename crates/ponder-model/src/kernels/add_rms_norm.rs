@@ -13,7 +13,7 @@ use burn_cubecl::cubecl::prelude::KernelId;
 use burn_cubecl::cubecl::server::KernelArguments;
 use burn_cubecl::tensor::CubeTensor;
 
-use super::launch::{WORKGROUP_SIZE, empty_f32, grid, shape_buffer, wgpu_f32};
+use super::launch::{WORKGROUP_SIZE, empty_f32, grid, into_tensor, shape_buffer, wgpu_f32};
 use super::{Kernel, count_launch, enabled};
 use crate::rms_norm::rms_norm;
 
@@ -41,7 +41,7 @@ pub fn try_kernel<const D: usize>(x: Tensor<D>, residual: Tensor<D>, eps: f64) -
     }
     let x = wgpu_f32(x)?;
     let residual = wgpu_f32(residual)?;
-    Some(Tensor::from_primitive::<burn_cubecl::CubeBackend>(launch(x, residual, eps as f32)))
+    Some(into_tensor(launch(x, residual, eps as f32)))
 }
 
 /// The kernel's source: `shaders/add_rms_norm.wgsl`, which has no template placeholders.

@@ -23,7 +23,7 @@ use burn_cubecl::cubecl::prelude::KernelId;
 use burn_cubecl::cubecl::server::KernelArguments;
 use burn_cubecl::tensor::CubeTensor;
 
-use super::launch::{WORKGROUP_SIZE, empty_f32, grid, shape_buffer, wgpu_f32};
+use super::launch::{WORKGROUP_SIZE, empty_f32, grid, into_tensor, shape_buffer, wgpu_f32};
 use super::{Kernel, count_launch, enabled};
 
 /// Bytes above which burn's attention cannot hold the scores of a call in one
@@ -95,7 +95,7 @@ pub fn try_kernel(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Option<
     let key = wgpu_f32(key)?;
     let value = wgpu_f32(value)?;
     let source = AttentionSource { head_dim: dims[3], key_tile };
-    Some(Tensor::from_primitive::<burn_cubecl::CubeBackend>(launch(source, query, key, value)))
+    Some(into_tensor(launch(source, query, key, value)))
 }
 
 /// Runs burn's attention on the same layout, heads moved in front of positions

@@ -6,7 +6,7 @@ use burn::prelude::*;
 use burn::tensor::{DType, Shape};
 use burn_cubecl::cubecl::server::Handle;
 use burn_cubecl::cubecl::CubeCount;
-use burn_cubecl::{CubeBackend, tensor::CubeTensor};
+use burn_cubecl::tensor::CubeTensor;
 
 /// Invocations per workgroup in every kernel; each shader's `WORKGROUP_SIZE` must match.
 pub const WORKGROUP_SIZE: u32 = 64;
@@ -15,12 +15,26 @@ pub const WORKGROUP_SIZE: u32 = 64;
 const MAX_GRID_LINE: usize = 65_535;
 
 /// Returns the burn-wgpu primitive of an f32 tensor without autodiff, or
-/// `None` for any other tensor (Flex, autodiff, another dtype).
+/// `None` for any other tensor (Flex, autodiff, another dtype). In a build
+/// with burn's fusion (see [`super::FUSION`]) every wgpu tensor is a fused
+/// one, which the kernels cannot take, so this is always `None` there.
 pub fn wgpu_f32<const D: usize>(tensor: Tensor<D>) -> Option<CubeTensor> {
     if tensor.dtype() != DType::F32 {
         return None;
     }
-    tensor.try_into_primitive::<CubeBackend>().ok()
+    #[cfg(not(feature = "fusion"))]
+    return tensor.try_into_primitive::<burn_cubecl::CubeBackend>().ok();
+    #[cfg(feature = "fusion")]
+    return None;
+}
+
+/// Wraps a kernel's output, a primitive made from [`wgpu_f32`]'s, as a burn tensor.
+pub fn into_tensor<const D: usize>(output: CubeTensor) -> Tensor<D> {
+    #[cfg(not(feature = "fusion"))]
+    return Tensor::from_primitive::<burn_cubecl::CubeBackend>(output);
+    // With fusion no kernel runs: `wgpu_f32` gives no primitive to start from.
+    #[cfg(feature = "fusion")]
+    unreachable!("a hand-written kernel ran on a fused tensor of shape {:?}", output.meta.shape);
 }
 
 /// Allocates a contiguous f32 tensor of `shape` on the device of `like`, its values unset.

@@ -19,6 +19,13 @@ pub use add_rms_norm::add_rms_norm;
 pub use attention::attention;
 pub use silu_mul::silu_mul;
 
+/// Whether this build runs burn's kernel fusion on wgpu (the `fusion` cargo
+/// feature, off by default). Fused wgpu tensors are not burn-wgpu primitives
+/// the kernels can take, so in such a build every wrapper runs burn's
+/// operations and the switches change nothing. It exists so that `ponder
+/// bench` and the browser's bench page can compare fusion with the kernels.
+pub const FUSION: bool = cfg!(feature = "fusion");
+
 /// One of Ponder's hand-written kernels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {

@@ -14,7 +14,7 @@ use burn_cubecl::cubecl::prelude::KernelId;
 use burn_cubecl::cubecl::server::KernelArguments;
 use burn_cubecl::tensor::CubeTensor;
 
-use super::launch::{WORKGROUP_SIZE, empty_f32, grid, shape_buffer, wgpu_f32};
+use super::launch::{WORKGROUP_SIZE, empty_f32, grid, into_tensor, shape_buffer, wgpu_f32};
 use super::{Kernel, count_launch, enabled};
 
 /// `silu(gate) * up`, where `gate` and `up` are the first and second halves
@@ -42,7 +42,7 @@ pub fn try_kernel<const D: usize>(gate_up: Tensor<D>) -> Option<Tensor<D>> {
         return None;
     }
     let gate_up = wgpu_f32(gate_up)?;
-    Some(Tensor::from_primitive::<burn_cubecl::CubeBackend>(launch(gate_up)))
+    Some(into_tensor(launch(gate_up)))
 }
 
 /// Splits the last axis into the gate and up halves, as views.
