@@ -107,6 +107,8 @@ impl AdamW {
 }
 
 /// Number of float parameters of `module`, the length of [`AdamWState::moments`].
+/// Only the trainer calls it, and the trainer is not built for wasm32.
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn float_param_count<M: Module>(module: &M) -> usize {
     float_param_ids(module).len()
 }
