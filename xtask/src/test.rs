@@ -26,8 +26,8 @@ pub fn run() -> Result<(), String> {
     println!("\n== native tests ==");
     process::run(Command::new("cargo").current_dir(&root).arg("test"))?;
 
-    // burn's fusion is off in every build but the one `ponder bench` and the
-    // bench page compare the kernels with; this checks that build still computes right.
+    // Every build but one leaves burn's fusion off. The one with the `fusion`
+    // feature is what `ponder bench` compares the kernels with, so its results are checked too.
     println!("\n== native wgpu tests with burn's fusion ==");
     process::run(
         Command::new("cargo")

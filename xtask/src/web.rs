@@ -1,6 +1,7 @@
 //! Building and serving the web app with Trunk, and the npm package with wasm-pack.
 
 use std::ffi::OsString;
+use std::path::Path;
 use std::process::Command;
 
 use crate::process;
@@ -22,8 +23,18 @@ pub fn serve(port: u16) -> Result<(), String> {
 
 /// Builds the web app into dist/ as `serve` does, for the browser tests.
 pub fn build(toolchain: &WasmToolchain) -> Result<(), String> {
+    build_into(toolchain, &root().join("dist"), false)
+}
+
+/// Builds the web app into `dist`, with burn's fusion when `fusion` is set.
+fn build_into(toolchain: &WasmToolchain, dist: &Path, fusion: bool) -> Result<(), String> {
     fetch_wasm_crates(toolchain)?;
-    process::run(trunk(toolchain).args(["build", "--release", "--offline"]))
+    let mut command = trunk(toolchain);
+    command.args(["build", "--release", "--offline", "--dist"]).arg(dist);
+    if fusion {
+        command.args(["--features", "fusion"]);
+    }
+    process::run(&mut command)
 }
 
 /// `cargo xtask bench-browser`: builds dist/ as `serve` does, then runs the
@@ -32,19 +43,10 @@ pub fn build(toolchain: &WasmToolchain) -> Result<(), String> {
 /// instead, leaving dist/ as the tests expect it.
 pub fn bench_browser(args: &[String]) -> Result<(), String> {
     let toolchain = setup::run_for_app()?;
-    let fusion = args.iter().any(|arg| arg == "--fusion");
-    let dist = root().join(if fusion { "dist-fusion" } else { "dist" });
-    if fusion {
-        fetch_wasm_crates(&toolchain)?;
-        process::run(
-            trunk(&toolchain)
-                .args(["build", "--release", "--offline", "--features", "fusion", "--dist"])
-                .arg(&dist),
-        )?;
-    } else {
-        build(&toolchain)?;
-    }
     let root = root();
+    let fusion = args.iter().any(|arg| arg == "--fusion");
+    let dist = root.join(if fusion { "dist-fusion" } else { "dist" });
+    build_into(&toolchain, &dist, fusion)?;
     process::run(
         Command::new("node")
             .current_dir(&root)
@@ -70,9 +72,9 @@ pub fn pkg() -> Result<(), String> {
     )
 }
 
-/// Downloads the crates a wasm32 build needs and a native one does not (the
-/// `fusion` feature's timers, for one), because Trunk runs cargo offline.
-/// Does nothing where they are all in cargo's cache already.
+/// Downloads the crates that a wasm32 build needs and a native one does not
+/// (`gloo-timers`, which the `fusion` feature needs on wasm32), because Trunk
+/// runs cargo offline. It takes seconds when cargo's cache has them all.
 fn fetch_wasm_crates(toolchain: &WasmToolchain) -> Result<(), String> {
     process::run(
         toolchain

@@ -102,7 +102,7 @@ impl KernelChoice {
     }
 }
 
-/// Said under the table when the build fuses burn's wgpu operations.
+/// Note printed under the table when the build fuses burn's wgpu operations.
 const FUSION_NOTE: &str = "wgpu: this build runs burn's kernel fusion (the `fusion` feature), and the hand-written kernels do not run on fused tensors, so wgpu was timed once, with fusion and without the kernels";
 
 /// The bundled ARC-AGI-1 training task whose demonstrations the fine-tuning

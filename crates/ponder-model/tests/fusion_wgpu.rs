@@ -1,8 +1,8 @@
-//! A build with burn's kernel fusion (`--features fusion`), which `ponder
+//! The build with burn's kernel fusion (`--features fusion`), which `ponder
 //! bench --profile` and the browser's bench page compare with the
-//! hand-written kernels: on native wgpu (lavapipe on CI) the TRM and the HRM
-//! still match the official outputs, no hand-written kernel runs, and the
-//! memory figures of the bench still come through fusion's client.
+//! hand-written kernels. On native wgpu (lavapipe on CI) the TRM and the HRM
+//! still match the official outputs there, and no hand-written kernel runs.
+//! The bench's memory figure is still read, through fusion's client.
 //!
 //! The kernels count their launches process-wide, so this file contains one test.
 
@@ -14,7 +14,7 @@ use common::*;
 use ponder_model::kernels::{self, Kernel};
 
 #[test]
-fn fused_wgpu_matches_official_without_the_kernels() {
+fn fused_wgpu_matches_golden_without_kernels() {
     assert!(kernels::FUSION);
     kernels::set_all_enabled(true);
     let device = wgpu_device();
@@ -29,6 +29,6 @@ fn fused_wgpu_matches_official_without_the_kernels() {
     for kernel in Kernel::ALL {
         assert_eq!(kernels::launches(kernel), 0, "{kernel:?} ran on fused tensors");
     }
-    let reserved = kernels::memory::reserved_bytes(&device).expect("fusion hides the wgpu memory pools");
+    let reserved = kernels::memory::reserved_bytes(&device).expect("the wgpu memory pools were not found through fusion's client");
     assert!(reserved > 0, "the pools report no memory after two golden runs");
 }

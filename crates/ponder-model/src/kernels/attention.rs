@@ -9,7 +9,7 @@
 //!
 //! Routing, from measurements at the ARC-AGI-1 shape: in Chromium on WebGPU
 //! (SwiftShader) the kernel took a third of burn's time, so in the browser
-//! [`attention`] always uses it. Natively on lavapipe it took about 3.3 times
+//! [`attention`] always uses it. Natively on lavapipe it took about three times
 //! burn's time, so there it is used only where burn's scores would not fit
 //! one buffer under WebGPU's default limits and burn's attention fails: from
 //! batch 5 of the ARC-AGI-1 shape up. Native GPUs were not measured.

@@ -23,11 +23,12 @@ pub fn release_unused(device: &Device) {
     }
 }
 
-/// The compute client behind `device`, found through a one-element probe
-/// tensor, or `None` when `device` is not a burn-wgpu device.
+/// Returns the compute client behind `device`, found through a one-element
+/// probe tensor, or `None` when `device` is not a burn-wgpu device.
 fn wgpu_client(device: &Device) -> Option<Client> {
     let probe = Tensor::<1>::zeros([1], device).try_into_primitive::<burn_cubecl::Cube>().ok()?;
-    // A fused tensor holds fusion's client; the pools belong to its device's.
+    // A fused tensor carries fusion's client, but the memory pools belong to
+    // the compute client of its device.
     #[cfg(feature = "fusion")]
     return Some(probe.client.device().client());
     #[cfg(not(feature = "fusion"))]
