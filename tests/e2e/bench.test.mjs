@@ -59,6 +59,7 @@ test("bench page profiles an ACT step on the CPU", async () => {
         ["SwiGLU MLP (30 calls)", "1 of 30"],
         ["  of which silu(gate) * up (30 calls)", "1 of 30"],
         ["residual add + RMSNorm (60 calls)", "1 of 60"],
+        ["fine-tuning, not in the step: softmax(q k^T) v and its gradient (10 calls)", "1 of 10"],
         ["sum of the parts", "-"],
       ],
     );
@@ -66,7 +67,7 @@ test("bench page profiles an ACT step on the CPU", async () => {
       assert.match(row[2] ?? "", /^\d+\.\d ms$/, `kernels off in ${row[0]}`);
       assert.match(row[4] ?? "", /^\d+\.\d ms$/, `kernels on in ${row[0]}`);
     }
-    assert.equal(rows[5][3], "100%");
+    assert.equal(rows[6][3], "100%");
     const text = (await page.textContent("#bench-text")) ?? "";
     assert.ok(text.startsWith("Profile: cpu (CPU (burn Flex)), batch 1, per ACT step\n"), text);
     assert.ok(text.includes("\nThe kernels run only on WebGPU, so on the CPU both columns time burn's operations.\n"), text);

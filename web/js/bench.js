@@ -44,7 +44,7 @@ function formatShare(part, whole) {
 function rowsOf(report) {
   const rows = report.parts.map((row) => ({ part: row.part, timed: `${row.timedCalls} of ${row.calls}`, off: row.offMs, on: row.onMs }));
   const sum = (/** @type {"offMs" | "onMs"} */ key) =>
-    report.parts.filter((row) => !row.nested).reduce((total, row) => total + row[key], 0);
+    report.parts.filter((row) => !row.nested && row.inStep).reduce((total, row) => total + row[key], 0);
   if (report.stepOffMs !== undefined && report.stepOnMs !== undefined) {
     rows.push({
       part: "everything else",

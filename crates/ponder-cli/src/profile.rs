@@ -49,7 +49,7 @@ pub fn profile_act_step(
         let samples = if row.part.is_element_wise() { repeats.max(CHEAP_PART_SAMPLES) } else { repeats };
         let off_ms = with_switch(false, || time_calls(device, samples, row.calls, run))?;
         let on_ms = if with_kernels { Some(with_switch(true, || time_calls(device, samples, row.calls, run))?) } else { None };
-        if !row.part.is_nested() {
+        if !row.part.is_nested() && row.part.is_in_step() {
             sums = (sums.0 + off_ms, sums.1 + on_ms.unwrap_or(0.0));
         }
         parts.push(PartTime { part: row.label, off_ms, on_ms });

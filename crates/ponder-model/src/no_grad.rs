@@ -4,8 +4,9 @@
 //! rounds before it are detached. Run on autodiff tensors, those rounds would
 //! still record a graph for every operation on the model's weights, only to
 //! drop it at the detach. Run on the plain backend they record nothing, and
-//! on wgpu they take the hand-written kernels in [`crate::kernels`], which
-//! have no backward pass. Outside training the two backends are the same.
+//! on wgpu they take all the hand-written kernels in [`crate::kernels`], of
+//! which only attention has a backward pass. Outside training the two
+//! backends are the same.
 
 use burn::prelude::*;
 

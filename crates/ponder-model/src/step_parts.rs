@@ -3,13 +3,15 @@
 //!
 //! A profile times each part as many times as one ACT step calls it. What the
 //! parts do not cover (embeddings, heads, carry updates, the launches and
-//! copies between them) is the whole step's time minus their sum.
+//! copies between them) is the whole step's time minus their sum. One part
+//! lies outside the forward step: attention with its gradient, as the round
+//! of a fine-tuning step that records gradients runs it.
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
 
 use crate::block::{TokenMixer, TrmBlock};
-use crate::kernels::{self, Kernel, add_rms_norm, attention, silu_mul};
+use crate::kernels::{self, Kernel, add_rms_norm, attention, attention_grad, silu_mul};
 use crate::rotary::RotaryEmbedding;
 use crate::{Model, TrmBatch, TrmConfig};
 
@@ -35,6 +37,11 @@ pub enum Part {
     Activation,
     /// The residual add and the RMSNorm after a sub-layer.
     Norm,
+    /// [`Part::AttentionCore`] on autodiff tensors and its backward pass, as
+    /// fine-tuning runs it in the round that records gradients. Not part of
+    /// the forward step. With the kernels on, the attention kernels run
+    /// whatever the shape.
+    AttentionGrad,
 }
 
 impl Part {
@@ -42,6 +49,12 @@ impl Part {
     /// it does not count towards the sum of the parts.
     pub fn is_nested(self) -> bool {
         matches!(self, Part::AttentionCore | Part::Activation)
+    }
+
+    /// Returns whether the part's time belongs to the forward ACT step, whose
+    /// remainder the profile computes: every part but [`Part::AttentionGrad`].
+    pub fn is_in_step(self) -> bool {
+        self != Part::AttentionGrad
     }
 
     /// Returns whether the part is one element-wise pass, cheap enough to sample many times.
@@ -74,6 +87,8 @@ pub struct StepParts {
     heads: Option<[Tensor<4>; 3]>,
     /// Calls of each block per ACT step.
     layer_calls: usize,
+    /// Calls of each block in the round of a fine-tuning step that records gradients.
+    graded_layer_calls: usize,
 }
 
 impl StepParts {
@@ -84,6 +99,7 @@ impl StepParts {
         };
         let layer = trm.L_level.layers.first().ok_or(StepPartsError::NoLayers)?.clone();
         let layer_calls = config.H_cycles * (config.L_cycles + 1) * trm.L_level.layers.len();
+        let graded_layer_calls = (config.L_cycles + 1) * trm.L_level.layers.len();
         let positions = config.total_seq_len();
 
         device.seed(0);
@@ -106,6 +122,7 @@ impl StepParts {
             gate_up: normal([batch, positions, 2 * inner]),
             heads,
             layer_calls,
+            graded_layer_calls,
         })
     }
 
@@ -126,6 +143,14 @@ impl StepParts {
             (Part::Activation, format!("  of which silu(gate) * up ({calls} calls)"), calls),
             (Part::Norm, format!("residual add + RMSNorm ({norm_calls} calls)"), norm_calls),
         ]);
+        if self.heads.is_some() {
+            let graded = self.graded_layer_calls;
+            rows.push((
+                Part::AttentionGrad,
+                format!("fine-tuning, not in the step: softmax(q k^T) v and its gradient ({graded} calls)"),
+                graded,
+            ));
+        }
         rows.into_iter().map(|(part, label, calls)| PartRow { part, label, calls }).collect()
     }
 
@@ -133,7 +158,9 @@ impl StepParts {
     ///
     /// # Shapes
     ///
-    /// - output: `[batch, positions, hidden]`, except the activation's `[batch, positions, inner]`
+    /// - output: `[batch, positions, hidden]`, except the activation's
+    ///   `[batch, positions, inner]` and the gradient part's sum of the three
+    ///   gradients, `[batch, positions, heads * head_dim]`
     pub fn run(&self, part: Part) -> Tensor<3> {
         let rotary = self.rotary.as_ref();
         let eps = self.layer.rms_norm_eps;
@@ -147,7 +174,20 @@ impl StepParts {
                 let attended = kernel.flatten().unwrap_or_else(|| attention::burn_attention(query, key, value));
                 attended.reshape([batch, positions, heads * head_dim])
             }
-            (Part::Mixer | Part::AttentionCore, _) => match &self.layer.mixer {
+            (Part::AttentionGrad, Some(inputs)) => {
+                let [batch, positions, heads, head_dim] = inputs[0].dims();
+                let [query, key, value] = inputs.clone().map(|t| t.autodiff().require_grad());
+                let use_kernels = kernels::enabled(Kernel::Attention) && kernels::enabled(Kernel::AttentionGrad);
+                let kernel = use_kernels.then(|| attention_grad::try_tracked(query.clone(), key.clone(), value.clone()));
+                let attended = kernel.flatten().unwrap_or_else(|| attention::burn_attention(query.clone(), key.clone(), value.clone()));
+
+                let grads = attended.sum().backward();
+                let grad = |t: &Tensor<4>| t.grad(&grads).expect("every input takes part in the output");
+
+                // [batch, positions, heads * head_dim]: one output that waits for every gradient.
+                (grad(&query) + grad(&key) + grad(&value)).reshape([batch, positions, heads * head_dim])
+            }
+            (Part::Mixer | Part::AttentionCore | Part::AttentionGrad, _) => match &self.layer.mixer {
                 TokenMixer::SelfAttn(self_attn) => self_attn.forward(self.hidden_states.clone(), rotary),
                 TokenMixer::MlpT(mlp_t) => mlp_t.forward(self.hidden_states.clone().swap_dims(1, 2)).swap_dims(1, 2),
             },

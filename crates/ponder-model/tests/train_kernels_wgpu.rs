@@ -32,7 +32,7 @@ fn train_step_no_grad_rounds_use_kernels() {
         let per_layer = match kernel {
             Kernel::AddRmsNorm => 2,
             Kernel::SiluMul => 1,
-            Kernel::Attention => 0,
+            Kernel::Attention | Kernel::AttentionGrad => 0,
         };
         assert_eq!(after - before, (per_layer * level_calls) as u64, "launches of {kernel:?}");
     }

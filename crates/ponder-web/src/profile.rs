@@ -38,6 +38,9 @@ pub struct PartReport {
     pub timed_calls: usize,
     /// Whether the part is contained in the row above it.
     pub nested: bool,
+    /// Whether the part belongs to the forward ACT step; the one that does not
+    /// is attention with its gradient, as fine-tuning runs it.
+    pub in_step: bool,
     pub off_ms: f64,
     pub on_ms: f64,
 }
@@ -102,6 +105,7 @@ pub async fn profile_step(
             calls: row.calls,
             timed_calls,
             nested: row.part.is_nested(),
+            in_step: row.part.is_in_step(),
             off_ms: times[0],
             on_ms: times[1],
         };

@@ -11,7 +11,7 @@
 
 use burn::tensor::activation::silu;
 use burn::tensor::{Device, Distribution, Tensor};
-use ponder_model::kernels::{self, Kernel, add_rms_norm, attention, silu_mul};
+use ponder_model::kernels::{self, Kernel, add_rms_norm, attention, attention_grad, silu_mul};
 use ponder_model::rms_norm::rms_norm;
 use ponder_web::{BackendRequest, acquire};
 use wasm_bindgen_test::*;
@@ -76,7 +76,51 @@ async fn assert_attention_matches(device: &Device, shape: [usize; 4], spread: f3
     assert_close(&kernel, &reference, &format!("attention {shape:?}"));
 }
 
+/// An attention implementation, run here on autodiff tensors.
+type Attend = fn(Tensor<4>, Tensor<4>, Tensor<4>) -> Tensor<4>;
+
+/// Runs `attend` on autodiff copies of `inputs`, back-propagates
+/// `sum(output * output_grad)` and reads back the output and the gradients of
+/// the queries, keys and values, in that order.
+async fn gradients(attend: Attend, inputs: &[Tensor<4>; 3], output_grad: &Tensor<4>) -> [Vec<f32>; 4] {
+    let [query, key, value] = inputs.clone().map(|t| t.autodiff().require_grad());
+    let output = attend(query.clone(), key.clone(), value.clone());
+    let grads = (output.clone() * output_grad.clone().autodiff()).sum().backward();
+    let grad = |t: &Tensor<4>| t.grad(&grads).expect("every input takes part in the output");
+    [read(output.inner()).await, read(grad(&query)).await, read(grad(&key)).await, read(grad(&value)).await]
+}
+
+/// The kernels with their backward pass. Panics if they do not take the tensors.
+fn tracked_kernels(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Tensor<4> {
+    attention_grad::try_tracked(query, key, value).expect("f32 autodiff WebGPU tensors take the kernels")
+}
+
+/// Compares the output and the gradients of the kernels with burn's attention
+/// on autodiff, under a random output gradient.
+async fn assert_gradients_match(device: &Device, shape: [usize; 4], seed: u64) {
+    device.seed(seed);
+    let [query, key, value, output_grad] =
+        [0, 1, 2, 3].map(|_| Tensor::<4>::random(shape, Distribution::Normal(0.0, 1.0), device));
+    let inputs = [query, key, value];
+
+    let ours = gradients(tracked_kernels, &inputs, &output_grad).await;
+    let burn = gradients(attention::burn_attention, &inputs, &output_grad).await;
+
+    for ((name, got), want) in ["output", "query gradient", "key gradient", "value gradient"].into_iter().zip(&ours).zip(&burn) {
+        assert_close_within(got, want, GRADIENT_TOLERANCE, &format!("attention {name} {shape:?}"));
+    }
+}
+
+/// Tolerance of the attention gradients: the kernels sum in another order
+/// than burn's matrix products and take the softmax from a recomputed
+/// log-sum-exp.
+const GRADIENT_TOLERANCE: f32 = 1e-4;
+
 fn assert_close(kernel: &[f32], reference: &[f32], case: &str) {
+    assert_close_within(kernel, reference, TOLERANCE, case);
+}
+
+fn assert_close_within(kernel: &[f32], reference: &[f32], tolerance: f32, case: &str) {
     assert_eq!(kernel.len(), reference.len(), "{case}");
     let error = kernel
         .iter()
@@ -86,7 +130,7 @@ fn assert_close(kernel: &[f32], reference: &[f32], case: &str) {
             (got - want).abs() / (1.0 + want.abs())
         })
         .fold(0.0, f32::max);
-    assert!(error <= TOLERANCE, "{case}: kernel differs from burn by {error}");
+    assert!(error <= tolerance, "{case}: kernel differs from burn by {error}");
 }
 
 #[wasm_bindgen_test]
@@ -181,4 +225,37 @@ async fn attention_layer_takes_the_kernel_in_the_browser() {
     let routed = read(routed).await;
     let reference = read(attention::burn_attention(query, key, value)).await;
     assert_close(&routed, &reference, "attention layer [1, 30, 2, 16]");
+}
+
+#[wasm_bindgen_test]
+async fn attention_gradients_match_burn_on_webgpu() {
+    let device = webgpu().await;
+    // ARC-AGI-1 (916 positions, 8 heads of 64) at batch 1, then blocks and
+    // tiles with one position over, heads of 64, 32 and 4, and batch 8.
+    assert_gradients_match(&device, [1, 916, 8, 64], 51).await;
+    assert_gradients_match(&device, [1, 17, 2, 64], 52).await;
+    assert_gradients_match(&device, [2, 33, 3, 32], 53).await;
+    assert_gradients_match(&device, [2, 81, 4, 4], 54).await;
+    assert_gradients_match(&device, [8, 45, 2, 64], 55).await;
+}
+
+#[wasm_bindgen_test]
+async fn attention_layer_takes_the_backward_kernels_in_the_browser() {
+    // Fine-tuning's autodiff tensors go through the forward kernel, and the
+    // backward pass through the two backward kernels, at every shape.
+    let device = webgpu().await;
+    device.seed(60);
+    let [query, key, value, output_grad] =
+        [0, 1, 2, 3].map(|_| Tensor::<4>::random([1, 30, 2, 16], Distribution::Normal(0.0, 1.0), &device));
+    let inputs = [query, key, value];
+
+    let before = [Kernel::Attention, Kernel::AttentionGrad].map(kernels::launches);
+    let routed = gradients(kernels::attention, &inputs, &output_grad).await;
+    let after = [Kernel::Attention, Kernel::AttentionGrad].map(kernels::launches);
+    assert_eq!(after, before.map(|count| count + 1));
+
+    let burn = gradients(attention::burn_attention, &inputs, &output_grad).await;
+    for ((name, got), want) in ["output", "query gradient", "key gradient", "value gradient"].into_iter().zip(&routed).zip(&burn) {
+        assert_close_within(got, want, GRADIENT_TOLERANCE, &format!("attention layer {name}"));
+    }
 }

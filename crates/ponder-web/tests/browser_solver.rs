@@ -241,9 +241,10 @@ async fn profile_reports_parts_on_webgpu() {
 
     let parts = Array::from(&field(&report, "parts"));
     let names: Vec<String> = parts.iter().map(|row| field(&row, "part").as_string().unwrap()).collect();
-    assert_eq!(names.len(), 5, "{names:?}");
+    assert_eq!(names.len(), 6, "{names:?}");
     assert!(names[0].starts_with("attention ("), "{names:?}");
     assert!(names[1].starts_with("  of which softmax(q k^T) v ("), "{names:?}");
+    assert!(names[5].starts_with("fine-tuning, not in the step: "), "{names:?}");
     assert_eq!(json(&seen), json(&Array::from_iter(names.iter().map(|name| JsValue::from_str(name)))));
     for row in parts.iter() {
         assert_eq!(field(&row, "timedCalls").as_f64(), Some(1.0), "{}", json(&row));

@@ -36,15 +36,18 @@ fn profile_reports_every_part() {
     let on_part = |row: &PartReport| seen.push(row.part.clone());
     let report = pollster::block_on(profile_step(&model, &config, &device, options, on_part, || false, ticking_clock())).unwrap();
 
-    let rows: Vec<(&str, usize, bool)> = report.parts.iter().map(|row| (row.part.as_str(), row.calls, row.nested)).collect();
+    let rows: Vec<(&str, usize, bool, bool)> =
+        report.parts.iter().map(|row| (row.part.as_str(), row.calls, row.nested, row.in_step)).collect();
     assert_eq!(
         rows,
         [
-            ("attention (4 calls)", 4, false),
-            ("  of which softmax(q k^T) v (4 calls)", 4, true),
-            ("SwiGLU MLP (4 calls)", 4, false),
-            ("  of which silu(gate) * up (4 calls)", 4, true),
-            ("residual add + RMSNorm (8 calls)", 8, false),
+            ("attention (4 calls)", 4, false, true),
+            ("  of which softmax(q k^T) v (4 calls)", 4, true, true),
+            ("SwiGLU MLP (4 calls)", 4, false, true),
+            ("  of which silu(gate) * up (4 calls)", 4, true, true),
+            ("residual add + RMSNorm (8 calls)", 8, false, true),
+            // The gradient round of a fine-tuning step: L_cycles + 1 calls of each layer.
+            ("fine-tuning, not in the step: softmax(q k^T) v and its gradient (4 calls)", 4, false, false),
         ]
     );
     assert_eq!(seen, report.parts.iter().map(|row| row.part.clone()).collect::<Vec<_>>());

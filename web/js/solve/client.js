@@ -79,6 +79,7 @@
  * @property {number} calls calls one ACT step makes
  * @property {number} timedCalls calls timed, scaled to `calls`
  * @property {boolean} nested whether the row above contains this part
+ * @property {boolean} inStep whether the part belongs to the forward ACT step (attention with its gradient, as fine-tuning runs it, does not)
  * @property {number} offMs with Ponder's WGSL kernels off
  * @property {number} onMs with them on
  *

@@ -14,6 +14,8 @@
 //! one buffer under WebGPU's default limits and burn's attention fails: from
 //! batch 5 of the ARC-AGI-1 shape up. Native GPUs were not measured.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use burn::backend::wgpu::{KernelSource, SourceKernel, SourceTemplate, into_contiguous};
 use burn::prelude::*;
 use burn::tensor::module;
@@ -24,7 +26,7 @@ use burn_cubecl::cubecl::server::KernelArguments;
 use burn_cubecl::tensor::CubeTensor;
 
 use super::launch::{WORKGROUP_SIZE, empty_f32, grid, into_tensor, shape_buffer, wgpu_f32};
-use super::{Kernel, count_launch, enabled};
+use super::{Kernel, attention_grad, count_launch, enabled};
 
 /// Bytes above which burn's attention cannot hold the scores of a call in one
 /// buffer: WebGPU's default `maxStorageBufferBindingSize`, which lavapipe and
@@ -54,21 +56,39 @@ fn key_tile(head_dim: usize) -> Option<usize> {
 
 /// `softmax(q k^T / sqrt(head_dim)) v` over all positions, per head, with no
 /// mask. The hand-written kernel runs in the browser and, natively, where
-/// burn's scores would exceed [`BURN_SCORES_LIMIT`]. Burn's attention runs
-/// otherwise.
+/// burn's scores would exceed [`BURN_SCORES_LIMIT`]; on autodiff tensors it
+/// runs with the backward kernels of [`super::attention_grad`]. Burn's
+/// attention runs otherwise.
 ///
 /// # Shapes
 ///
 /// - query, key, value: `[batch, seq, heads, head_dim]`
 /// - output: `[batch, seq, heads, head_dim]`
 pub fn attention(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Tensor<4> {
-    let prefer_kernel = cfg!(target_arch = "wasm32") || scores_exceed_burn_limit(query.dims());
+    let prefer_kernel =
+        cfg!(target_arch = "wasm32") || EVERY_SIZE.load(Ordering::Relaxed) || scores_exceed_burn_limit(query.dims());
     if enabled(Kernel::Attention) && prefer_kernel {
         if let Some(output) = try_kernel(query.clone(), key.clone(), value.clone()) {
             return output;
         }
+        // Autodiff tensors take the kernel only with its backward pass.
+        if enabled(Kernel::AttentionGrad) {
+            if let Some(output) = attention_grad::try_tracked(query.clone(), key.clone(), value.clone()) {
+                return output;
+            }
+        }
     }
     burn_attention(query, key, value)
+}
+
+/// Set by [`prefer_kernel_at_every_size`].
+static EVERY_SIZE: AtomicBool = AtomicBool::new(false);
+
+/// Makes [`attention`] take the kernel at every size natively too, as it does
+/// in the browser, for the whole process: tests use it to check the browser's
+/// routing on native wgpu.
+pub fn prefer_kernel_at_every_size(on: bool) {
+    EVERY_SIZE.store(on, Ordering::Relaxed);
 }
 
 /// Returns whether burn's attention would need more than [`BURN_SCORES_LIMIT`]
@@ -87,15 +107,14 @@ pub fn try_kernel(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Option<
     if key.dims() != dims || value.dims() != dims {
         return None;
     }
-    let key_tile = key_tile(dims[3])?;
+    let source = AttentionSource::for_head(dims[3])?;
     if dims.iter().try_fold(1usize, |product, &dim| product.checked_mul(dim))? > u32::MAX as usize {
         return None;
     }
     let query = wgpu_f32(query)?;
     let key = wgpu_f32(key)?;
     let value = wgpu_f32(value)?;
-    let source = AttentionSource { head_dim: dims[3], key_tile };
-    Some(into_tensor(launch(source, query, key, value)))
+    Some(into_tensor(launch_forward(source, query, key, value)))
 }
 
 /// Runs burn's attention on the same layout, heads moved in front of positions
@@ -118,9 +137,17 @@ pub fn burn_attention(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Ten
 /// The kernel's source, `shaders/attention.wgsl`, with the head width and the
 /// key tile filled in. Each head width compiles its own pipeline.
 #[derive(Clone, Copy)]
-struct AttentionSource {
+pub(super) struct AttentionSource {
     head_dim: usize,
     key_tile: usize,
+}
+
+impl AttentionSource {
+    /// The source for heads of `head_dim`, or `None` for a width the kernel does not take.
+    pub(super) fn for_head(head_dim: usize) -> Option<Self> {
+        let key_tile = key_tile(head_dim)?;
+        Some(Self { head_dim, key_tile })
+    }
 }
 
 impl KernelSource for AttentionSource {
@@ -147,7 +174,7 @@ impl KernelSource for AttentionSource {
 }
 
 /// Launches the kernel on three tensors of one shape, already known to be f32.
-fn launch(source: AttentionSource, query: CubeTensor, key: CubeTensor, value: CubeTensor) -> CubeTensor {
+pub(super) fn launch_forward(source: AttentionSource, query: CubeTensor, key: CubeTensor, value: CubeTensor) -> CubeTensor {
     let query = into_contiguous(query);
     let key = into_contiguous(key);
     let value = into_contiguous(value);

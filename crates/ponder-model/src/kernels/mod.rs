@@ -4,11 +4,13 @@
 //! Each kernel lives in `shaders/` at the workspace root with a wrapper here
 //! that launches it on burn's wgpu tensors. A wrapper runs burn's operations
 //! instead when the kernel is switched off, when the tensors are on another
-//! backend (Flex, or autodiff during fine-tuning), or when their dtype or
-//! shape is not one the kernel takes. Callers get the same values either way.
+//! backend (Flex, or autodiff during fine-tuning, except for attention, which
+//! has backward kernels of its own), or when their dtype or shape is not one
+//! the kernel takes. Callers get the same values either way.
 
 pub mod add_rms_norm;
 pub mod attention;
+pub mod attention_grad;
 mod launch;
 pub mod memory;
 pub mod silu_mul;
@@ -33,18 +35,24 @@ pub enum Kernel {
     AddRmsNorm,
     /// Attention with an online softmax, scores never stored: `shaders/attention.wgsl`.
     Attention,
+    /// The backward pass of [`Kernel::Attention`] for fine-tuning, which also
+    /// sends autodiff tensors through the forward kernel:
+    /// `shaders/attention_grad_query.wgsl` and `shaders/attention_grad_key.wgsl`.
+    /// It runs only where [`Kernel::Attention`] is on as well.
+    AttentionGrad,
     /// SwiGLU's `silu(gate) * up` in one pass: `shaders/silu_mul.wgsl`.
     SiluMul,
 }
 
 impl Kernel {
     /// Every kernel.
-    pub const ALL: [Kernel; 3] = [Kernel::AddRmsNorm, Kernel::Attention, Kernel::SiluMul];
+    pub const ALL: [Kernel; 4] = [Kernel::AddRmsNorm, Kernel::Attention, Kernel::AttentionGrad, Kernel::SiluMul];
 
     fn counter(self) -> &'static AtomicU64 {
         match self {
             Kernel::AddRmsNorm => &ADD_RMS_NORM_LAUNCHES,
             Kernel::Attention => &ATTENTION_LAUNCHES,
+            Kernel::AttentionGrad => &ATTENTION_GRAD_LAUNCHES,
             Kernel::SiluMul => &SILU_MUL_LAUNCHES,
         }
     }
@@ -53,6 +61,7 @@ impl Kernel {
         match self {
             Kernel::AddRmsNorm => &ADD_RMS_NORM,
             Kernel::Attention => &ATTENTION,
+            Kernel::AttentionGrad => &ATTENTION_GRAD,
             Kernel::SiluMul => &SILU_MUL,
         }
     }
@@ -60,9 +69,11 @@ impl Kernel {
 
 static ADD_RMS_NORM: AtomicBool = AtomicBool::new(true);
 static ATTENTION: AtomicBool = AtomicBool::new(true);
+static ATTENTION_GRAD: AtomicBool = AtomicBool::new(true);
 static SILU_MUL: AtomicBool = AtomicBool::new(true);
 static ADD_RMS_NORM_LAUNCHES: AtomicU64 = AtomicU64::new(0);
 static ATTENTION_LAUNCHES: AtomicU64 = AtomicU64::new(0);
+static ATTENTION_GRAD_LAUNCHES: AtomicU64 = AtomicU64::new(0);
 static SILU_MUL_LAUNCHES: AtomicU64 = AtomicU64::new(0);
 
 /// Returns whether `kernel` is switched on. Every kernel starts switched on.
