@@ -233,10 +233,14 @@ mod tests {
                 (Part::AttentionCore, calls),
                 (Part::Mlp, calls),
                 (Part::Activation, calls),
-                (Part::Norm, 2 * calls)
+                (Part::Norm, 2 * calls),
+                // The round that records gradients: L_cycles + 1 calls of each of the 2 layers.
+                (Part::AttentionGrad, 4),
             ]
         );
         assert_eq!(rows[1].label, format!("  of which softmax(q k^T) v ({calls} calls)"));
+        assert!(!rows[5].part.is_in_step());
+        assert!(rows[..5].iter().all(|row| row.part.is_in_step()));
         for row in rows {
             let [batch, positions, _] = parts.run(row.part).dims();
             assert_eq!([batch, positions], [1, config.total_seq_len()], "{:?}", row.part);
