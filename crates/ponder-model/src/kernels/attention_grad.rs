@@ -15,6 +15,10 @@
 //! always takes it, native builds only where burn's scores would exceed
 //! [`super::attention::BURN_SCORES_LIMIT`].
 
+// A build with burn's fusion has no autodiff burn-wgpu tensors to take, so
+// there only the checks of `try_tracked` are compiled in.
+#![cfg_attr(feature = "fusion", allow(dead_code, unused_imports))]
+
 use burn::backend::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::grads::Gradients;
@@ -73,9 +77,18 @@ fn tile(head_dim: usize) -> Option<usize> {
 /// - query, key, value: `[batch, seq, heads, head_dim]`
 /// - output: `[batch, seq, heads, head_dim]`
 pub fn try_tracked(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Option<Tensor<4>> {
-    if super::FUSION {
-        return None;
+    #[cfg(not(feature = "fusion"))]
+    return tracked(query, key, value);
+    #[cfg(feature = "fusion")]
+    {
+        drop((query, key, value));
+        None
     }
+}
+
+/// [`try_tracked`] in a build without burn's fusion.
+#[cfg(not(feature = "fusion"))]
+fn tracked(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Option<Tensor<4>> {
     let dims = query.dims();
     if key.dims() != dims || value.dims() != dims {
         return None;
