@@ -17,8 +17,11 @@ const progress = /** @type {HTMLProgressElement} */ (document.getElementById("be
 const table = /** @type {HTMLTableElement} */ (document.getElementById("bench-table"));
 const text = /** @type {HTMLElement} */ (document.getElementById("bench-text"));
 
-/** Rows of the profile: the mixer, its core, the MLP, its activation, the norms. */
-const EXPECTED_ROWS = 5;
+/**
+ * Rows of the profile: the mixer, its core, the MLP, its activation, the
+ * norms, and attention with its gradient as fine-tuning runs it.
+ */
+const EXPECTED_ROWS = 6;
 
 /** @type {AbortController | null} */
 let running = null;
