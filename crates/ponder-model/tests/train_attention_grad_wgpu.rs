@@ -17,7 +17,7 @@ use ponder_model::kernels::{self, Kernel, attention};
 /// The official training step with the attention kernels and their backward
 /// pass on every attention call, forward and backward, still matches the
 /// golden loss and gradients. Natively the kernels take only large scores, so
-/// the test asks for them at every size.
+/// the test routes every size to them.
 #[test]
 fn train_step_matches_official_with_attention_kernels() {
     let case = GoldenCase::load(&fixtures_dir(), "arc_small");

@@ -90,7 +90,7 @@ async fn gradients(attend: Attend, inputs: &[Tensor<4>; 3], output_grad: &Tensor
     [read(output.inner()).await, read(grad(&query)).await, read(grad(&key)).await, read(grad(&value)).await]
 }
 
-/// The kernels with their backward pass. Panics if they do not take the tensors.
+/// Runs the kernels with their backward pass, and panics if they do not take the tensors.
 fn tracked_kernels(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Tensor<4> {
     attention_grad::try_tracked(query, key, value).expect("f32 autodiff WebGPU tensors take the kernels")
 }

@@ -143,7 +143,7 @@ pub(super) struct AttentionSource {
 }
 
 impl AttentionSource {
-    /// The source for heads of `head_dim`, or `None` for a width the kernel does not take.
+    /// Returns the source for heads of `head_dim`, or `None` for a width the kernel does not take.
     pub(super) fn for_head(head_dim: usize) -> Option<Self> {
         let key_tile = key_tile(head_dim)?;
         Some(Self { head_dim, key_tile })

@@ -21,6 +21,7 @@
 
 use burn::backend::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::wgpu::{KernelSource, SourceKernel, SourceTemplate, into_contiguous};
@@ -111,12 +112,8 @@ fn tracked(query: Tensor<4>, key: Tensor<4>, value: Tensor<4>) -> Option<Tensor<
     let forward = AttentionSource::for_head(dims[3])?;
     let backward = AttentionGrad { head_dim: dims[3], tile };
 
-    let output = match backward.prepare::<burn::backend::autodiff::checkpoint::strategy::NoCheckpointing>([
-        query_node, key_node, value_node,
-    ])
-    .compute_bound()
-    .stateful()
-    {
+    let prepared = backward.prepare::<NoCheckpointing>([query_node, key_node, value_node]);
+    let output = match prepared.compute_bound().stateful() {
         OpsKind::Tracked(prep) => {
             let output = launch_forward(forward, query.clone(), key.clone(), value.clone());
             prep.finish((query, key, value, output.clone()), output)
