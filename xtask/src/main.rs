@@ -20,7 +20,9 @@ Usage: cargo xtask COMMAND [OPTIONS]
 Commands:
   setup            install every tool the other commands need (idempotent)
   serve [--port N] build the web app and serve it on http://127.0.0.1:N (default 8080)
-  test             run every test: native, wasm in headless Chromium, Playwright
+  test [--slow]    run every test: native, wasm in headless Chromium, Playwright;
+                   --slow also runs the ignored tests that take many minutes
+                   without a GPU (fine-tuning on WebGPU under SwiftShader)
   size             build the release .wasm and print its size, raw and gzipped
   bench-browser [OPTIONS]
                    build the web app and profile an ACT step on its bench page
@@ -44,7 +46,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "setup" => setup::run().map(|_| ()),
         "serve" => parse_port(&args[1..]).and_then(web::serve),
-        "test" => test::run(),
+        "test" => test::Selection::parse(&args[1..]).and_then(test::run),
         "size" => size::run(),
         "bench-browser" => web::bench_browser(&args[1..]),
         "pkg" => web::pkg(),

@@ -5,6 +5,9 @@
 //! 2. wasm tests in headless Chromium through wasm-bindgen-test-runner
 //!    (WebGPU on SwiftShader, and the CPU fallback);
 //! 3. the web app built by Trunk as `serve` builds it, driven by Playwright.
+//!
+//! `--slow` also runs the tests marked `#[ignore]` because they take many
+//! minutes on a machine without a GPU.
 
 use std::process::Command;
 
@@ -16,15 +19,42 @@ use crate::web;
 
 /// Crates with wasm-bindgen tests that run in the browser.
 const BROWSER_TEST_CRATES: [&str; 1] = ["ponder-web"];
-/// Seconds a browser test may take before wasm-bindgen-test-runner gives up.
+/// Seconds one browser test binary may run before wasm-bindgen-test-runner
+/// gives up, in a default run and in a `--slow` run.
 const BROWSER_TEST_TIMEOUT_S: &str = "900";
+const SLOW_BROWSER_TEST_TIMEOUT_S: &str = "2700";
 
-pub fn run() -> Result<(), String> {
+/// Which tests to run: the default set, or also the ignored slow ones.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    Default,
+    WithSlow,
+}
+
+impl Selection {
+    pub fn parse(args: &[String]) -> Result<Self, String> {
+        match args {
+            [] => Ok(Self::Default),
+            [flag] if flag == "--slow" => Ok(Self::WithSlow),
+            _ => Err(format!("unexpected arguments {args:?}: test takes only `--slow`")),
+        }
+    }
+
+    /// Arguments for the test harness after `--`.
+    fn harness_args(self) -> &'static [&'static str] {
+        match self {
+            Self::Default => &[],
+            Self::WithSlow => &["--include-ignored"],
+        }
+    }
+}
+
+pub fn run(selection: Selection) -> Result<(), String> {
     let toolchain = setup::run_for_app()?;
     let root = root();
 
     println!("\n== native tests ==");
-    process::run(Command::new("cargo").current_dir(&root).arg("test"))?;
+    process::run(Command::new("cargo").current_dir(&root).arg("test").arg("--").args(selection.harness_args()))?;
 
     // Every build but one leaves burn's fusion off. The one with the `fusion`
     // feature is what `ponder bench` compares the kernels with, so its results are checked too.
@@ -37,7 +67,7 @@ pub fn run() -> Result<(), String> {
 
     println!("\n== wasm tests in headless Chromium ==");
     for krate in BROWSER_TEST_CRATES {
-        process::run(&mut browser_tests(&toolchain, krate))?;
+        process::run(&mut browser_tests(&toolchain, krate, selection))?;
     }
 
     println!("\n== web app in headless Chromium (Playwright) ==");
@@ -57,13 +87,18 @@ pub fn run() -> Result<(), String> {
 /// `cargo test --target wasm32-unknown-unknown` for one crate, run by
 /// wasm-bindgen-test-runner in Chromium with the flags in the crate's
 /// webdriver.json.
-fn browser_tests(toolchain: &WasmToolchain, krate: &str) -> Command {
+fn browser_tests(toolchain: &WasmToolchain, krate: &str, selection: Selection) -> Command {
+    let timeout = match selection {
+        Selection::Default => BROWSER_TEST_TIMEOUT_S,
+        Selection::WithSlow => SLOW_BROWSER_TEST_TIMEOUT_S,
+    };
     let mut command = toolchain.cargo();
     command
         .current_dir(root())
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-        .env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_TEST_TIMEOUT_S)
-        .args(["test", "--package", krate, "--target", "wasm32-unknown-unknown"]);
+        .env("WASM_BINDGEN_TEST_TIMEOUT", timeout)
+        .args(["test", "--package", krate, "--target", "wasm32-unknown-unknown", "--"])
+        .args(selection.harness_args());
     command
 }
