@@ -20,9 +20,10 @@ Usage: cargo xtask COMMAND [OPTIONS]
 Commands:
   setup            install every tool the other commands need (idempotent)
   serve [--port N] build the web app and serve it on http://127.0.0.1:N (default 8080)
-  test [--slow]    run every test: native, wasm in headless Chromium, Playwright;
-                   --slow also runs the ignored tests that take many minutes
-                   without a GPU (fine-tuning on WebGPU under SwiftShader)
+  test [--slow]    run the tests: native, wasm in headless Chromium, Playwright;
+                   --slow also runs what takes many minutes on 2 cores without
+                   a GPU: the ignored tests (fine-tuning on WebGPU under
+                   SwiftShader) and the golden cases in a build with burn's fusion
   size             build the release .wasm and print its size, raw and gzipped
   bench-browser [OPTIONS]
                    build the web app and profile an ACT step on its bench page

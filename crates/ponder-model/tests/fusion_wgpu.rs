@@ -3,6 +3,8 @@
 //! hand-written kernels. On native wgpu (lavapipe on CI) the TRM and the HRM
 //! still match the official outputs there, and no hand-written kernel runs.
 //! The bench's memory figure is still read, through fusion's client.
+//! `cargo xtask test --slow` runs this file in that build; the default test
+//! run leaves it out because the build compiles burn a second time.
 //!
 //! The kernels count their launches process-wide, so this file contains one test.
 
