@@ -21,10 +21,6 @@ use crate::web;
 
 /// Crates with wasm-bindgen tests that run in the browser.
 const BROWSER_TEST_CRATES: [&str; 1] = ["ponder-web"];
-/// Seconds one browser test binary may run before wasm-bindgen-test-runner
-/// gives up, in a default run and in a `--slow` run.
-const BROWSER_TEST_TIMEOUT_S: &str = "900";
-const SLOW_BROWSER_TEST_TIMEOUT_S: &str = "2700";
 
 /// Which tests to run: the default set, or also the slow ones.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -34,11 +30,12 @@ pub enum Selection {
 }
 
 impl Selection {
+    /// Parses the arguments after `test`: none, or `--slow`.
     pub fn parse(args: &[String]) -> Result<Self, String> {
         match args {
             [] => Ok(Self::Default),
             [flag] if flag == "--slow" => Ok(Self::WithSlow),
-            _ => Err(format!("unexpected arguments {args:?}: test takes only `--slow`")),
+            _ => Err(format!("invalid arguments {args:?} for test: expected none or `--slow`")),
         }
     }
 
@@ -47,6 +44,15 @@ impl Selection {
         match self {
             Self::Default => &[],
             Self::WithSlow => &["--include-ignored"],
+        }
+    }
+
+    /// Seconds one browser test binary may run before wasm-bindgen-test-runner
+    /// gives up. The slow set adds a test of about 16 minutes under SwiftShader.
+    fn browser_test_timeout_s(self) -> &'static str {
+        match self {
+            Self::Default => "900",
+            Self::WithSlow => "2700",
         }
     }
 }
@@ -92,16 +98,12 @@ pub fn run(selection: Selection) -> Result<(), String> {
 /// wasm-bindgen-test-runner in Chromium with the flags in the crate's
 /// webdriver.json.
 fn browser_tests(toolchain: &WasmToolchain, krate: &str, selection: Selection) -> Command {
-    let timeout = match selection {
-        Selection::Default => BROWSER_TEST_TIMEOUT_S,
-        Selection::WithSlow => SLOW_BROWSER_TEST_TIMEOUT_S,
-    };
     let mut command = toolchain.cargo();
     command
         .current_dir(root())
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-        .env("WASM_BINDGEN_TEST_TIMEOUT", timeout)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", selection.browser_test_timeout_s())
         .args(["test", "--package", krate, "--target", "wasm32-unknown-unknown", "--"])
         .args(selection.harness_args());
     command
