@@ -306,7 +306,7 @@ impl Family {
 /// Returns the folder of a shipped model (`sudoku`, `maze`, `arc`) in the
 /// repository's `models/` folder.
 pub fn shipped_model_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models").join(name)
+    ponder_tasks::dataset::repository_dir().join("models").join(name)
 }
 
 /// Reads an earlier results file with the same settings, or `None` when

@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::{DatasetError, bundled_data_dir, load_dataset, load_task};
+pub use native::{DatasetError, bundled_data_dir, load_dataset, load_task, repository_dir};
 
 /// One of the four bundled ARC datasets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,10 +81,22 @@ mod native {
         Invalid { dataset: Dataset, problems: Problems },
     }
 
-    /// The repository's `data/arc/` folder, as located at compile time. A
-    /// binary moved away from its source tree must be given another folder.
+    /// The repository's `data/arc/` folder.
     pub fn bundled_data_dir() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/arc")
+        repository_dir().join("data/arc")
+    }
+
+    /// The repository's root. Under `cargo run` and `cargo test` it is found
+    /// from the running crate's folder, which Cargo sets at run time, so that
+    /// a binary another clone built into a shared target folder reads this
+    /// clone's files. Otherwise it is where this crate was compiled; a binary
+    /// moved away from its source tree must be given other folders.
+    pub fn repository_dir() -> PathBuf {
+        let at_run_time = std::env::var_os("CARGO_MANIFEST_DIR").map(|crate_dir| Path::new(&crate_dir).join("../.."));
+        match at_run_time {
+            Some(root) if root.join("data/arc").is_dir() => root,
+            _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+        }
     }
 
     fn read(path: PathBuf) -> Result<String, DatasetError> {
