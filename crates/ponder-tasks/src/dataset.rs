@@ -81,12 +81,12 @@ mod native {
         Invalid { dataset: Dataset, problems: Problems },
     }
 
-    /// The repository's `data/arc/` folder.
+    /// Returns the repository's `data/arc/` folder.
     pub fn bundled_data_dir() -> PathBuf {
         repository_dir().join("data/arc")
     }
 
-    /// The repository's root. Under `cargo run` and `cargo test` it is found
+    /// Returns the repository's root. Under `cargo run` and `cargo test` it is found
     /// from the running crate's folder, which Cargo sets at run time, so that
     /// a binary another clone built into a shared target folder reads this
     /// clone's files. Otherwise it is where this crate was compiled; a binary
