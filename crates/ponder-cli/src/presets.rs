@@ -55,6 +55,8 @@ impl Preset {
     /// table, used by ARC only: the generated families share row 0.
     pub fn model_config(self, puzzle_rows: usize) -> TrmConfig {
         let json = match self {
+            // The architecture the web app embeds, so that a trained run drops in.
+            Preset::Arc => return TrmConfig::ponder_arc(puzzle_rows),
             // The official Sudoku variant (mlp_t, no positions) at hidden 64.
             Preset::Sudoku => r#"{
                 "seq_len": 81, "vocab_size": 11,
@@ -74,16 +76,6 @@ impl Preset {
                 "forward_dtype": "float32", "no_ACT_continue": true
             }"#
             .to_string(),
-            Preset::Arc => format!(
-                r#"{{
-                "seq_len": 900, "vocab_size": 12,
-                "puzzle_emb_ndim": 64, "puzzle_emb_len": 1, "num_puzzle_identifiers": {puzzle_rows},
-                "H_cycles": 2, "L_cycles": 2, "H_layers": 0, "L_layers": 2,
-                "hidden_size": 64, "expansion": 4, "num_heads": 4,
-                "pos_encodings": "rope", "halt_max_steps": 4, "halt_exploration_prob": 0.1,
-                "forward_dtype": "float32", "no_ACT_continue": true
-            }}"#
-            ),
         };
         TrmConfig::from_json_str(&json).expect("the preset configs are valid")
     }
@@ -275,6 +267,21 @@ mod tests {
         let solved = maze::Maze::from_tokens(&example.labels).unwrap();
         assert_eq!(puzzle.check_path(&solved), Ok(()));
         assert!(puzzle.shortest_path_length().unwrap() >= MAZE_MIN_LENGTH);
+    }
+
+    #[test]
+    fn arc_preset_matches_earlier_runs() {
+        // The config.json of ARC runs started before the preset moved to
+        // `TrmConfig::ponder_arc`: resuming one must build the same model.
+        let written = r#"{
+            "seq_len": 900, "vocab_size": 12,
+            "puzzle_emb_ndim": 64, "puzzle_emb_len": 1, "num_puzzle_identifiers": 3201,
+            "H_cycles": 2, "L_cycles": 2, "H_layers": 0, "L_layers": 2,
+            "hidden_size": 64, "expansion": 4, "num_heads": 4,
+            "pos_encodings": "rope", "halt_max_steps": 4, "halt_exploration_prob": 0.1,
+            "forward_dtype": "float32", "no_ACT_continue": true
+        }"#;
+        assert_eq!(Preset::Arc.model_config(3201), TrmConfig::from_json_str(written).unwrap());
     }
 
     #[test]

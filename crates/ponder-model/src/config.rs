@@ -414,6 +414,39 @@ impl TrmConfig {
         .expect("the small ARC config is valid")
     }
 
+    /// Returns Ponder's own ARC architecture: what `ponder train --preset arc`
+    /// trains and what the web app embeds as its default. Hidden 64, fewer
+    /// cycles and one puzzle-embedding position give an ACT step about 60
+    /// times fewer multiply-adds than the released ARC-AGI-1 shape, so that it
+    /// trains on a CPU and solves in seconds in a browser.
+    /// `num_puzzle_identifiers` is the size of the identifier table.
+    pub fn ponder_arc(num_puzzle_identifiers: usize) -> Self {
+        Self {
+            family: Family::Trm,
+            batch_size: None,
+            seq_len: 900,
+            puzzle_emb_ndim: 64,
+            num_puzzle_identifiers,
+            vocab_size: 12,
+            H_cycles: 2,
+            L_cycles: 2,
+            H_layers: 0,
+            L_layers: 2,
+            hidden_size: 64,
+            expansion: 4.0,
+            num_heads: 4,
+            pos_encodings: PosEncodings::Rope,
+            rms_norm_eps: 1e-5,
+            rope_theta: 10000.0,
+            halt_max_steps: 4,
+            halt_exploration_prob: 0.1,
+            forward_dtype: ForwardDtype::Float32,
+            mlp_t: false,
+            puzzle_emb_len: 1,
+            no_ACT_continue: true,
+        }
+    }
+
     /// The released ARC-AGI-1 shape. `num_puzzle_identifiers` is the size of
     /// the dataset's identifier table; pass the value from its metadata.
     ///
