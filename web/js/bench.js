@@ -132,7 +132,7 @@ form.addEventListener("submit", async (event) => {
     setStatus("Starting the solver…", "running");
     const info = await client.init(backend);
     setStatus(`Building the model on ${info.adapter}…`, "running");
-    await client.loadDefaultModel();
+    await client.loadArcAgi1Shape();
     let done = 0;
     setStatus(`Profiling on ${info.adapter}, batch ${batch}…`, "running");
     const report = await client.profile(

@@ -144,10 +144,22 @@ impl Solver {
         self.state.borrow().choice.fallback_reason.clone()
     }
 
-    /// Loads the embedded default: the ARC-AGI-1 shape with untrained weights
+    /// Loads the embedded default: Ponder's own ARC architecture (hidden 64,
+    /// the model `ponder train --preset arc` trains) with untrained weights
     /// from a fixed seed. Returns the model's description.
     #[wasm_bindgen(js_name = loadDefaultModel)]
     pub fn load_default_model(&self) -> Result<JsValue, JsError> {
+        let config = TrmConfig::ponder_arc(1);
+        let weights = initial_weights(&config, DEFAULT_MODEL_SEED);
+        let name = format!("untrained TRM, hidden 64, seed {DEFAULT_MODEL_SEED}");
+        self.install(config, weights, name, false)
+    }
+
+    /// Loads the released ARC-AGI-1 shape (hidden 512) with untrained weights
+    /// from a fixed seed: the model that the bench page and `ponder bench`
+    /// time. Returns the model's description.
+    #[wasm_bindgen(js_name = loadArcAgi1Shape)]
+    pub fn load_arc_agi_1_shape(&self) -> Result<JsValue, JsError> {
         let config = TrmConfig::arc_agi_1(1);
         let weights = initial_weights(&config, DEFAULT_MODEL_SEED);
         let name = format!("untrained TRM, ARC-AGI-1 shape, seed {DEFAULT_MODEL_SEED}");

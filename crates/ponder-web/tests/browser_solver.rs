@@ -2,7 +2,7 @@
 //! each backend, loading a checkpoint from bytes, a solve whose every step
 //! matches the official golden predictions, cancelling, and fine-tuning.
 //!
-//! NOTE: the embedded default model is left to the page test: building its
+//! NOTE: `loadArcAgi1Shape()` is left to the bench page's test: building its
 //! 7M random weights on the page's main thread in a debug build blocks the
 //! renderer for over 30 seconds, and ChromeDriver then gives up on the page.
 
@@ -57,6 +57,18 @@ async fn solve_without_model_rejects() {
     let solver = Solver::create("cpu".into()).await.unwrap();
     let error = JsFuture::from(solver.solve(TASK.into(), 0, JsValue::UNDEFINED, None, None)).await.unwrap_err();
     assert_eq!(message(error), "no model is loaded: call loadDefaultModel() or loadModel() first");
+}
+
+#[wasm_bindgen_test]
+async fn default_model_description() {
+    let solver = Solver::create("cpu".into()).await.unwrap();
+    let info = solver.load_default_model().unwrap();
+    // 132,866 is what `ponder train --preset arc` counts for the same
+    // architecture: every weight but the puzzle-embedding rows.
+    assert_eq!(
+        json(&info),
+        r#"{"name":"untrained TRM, hidden 64, seed 0","family":"TRM","trained":false,"parameters":132866,"hiddenSize":64,"hCycles":2,"lCycles":2,"haltMaxSteps":4}"#
+    );
 }
 
 #[wasm_bindgen_test]

@@ -130,6 +130,14 @@ export class SolverClient {
   }
 
   /**
+   * Loads the released ARC-AGI-1 shape with untrained weights, the model the bench page times.
+   * @returns {Promise<ModelInfo>}
+   */
+  loadArcAgi1Shape() {
+    return this.#request({ type: "load-arc-agi-1-shape" });
+  }
+
+  /**
    * @param {string} config the model's config as JSON
    * @param {ArrayBuffer} weights `.safetensors` or `.pt` bytes
    * @param {string} fileName

@@ -25,6 +25,8 @@ async function handle(request) {
     }
     case "load-default":
       return requireSolver().loadDefaultModel();
+    case "load-arc-agi-1-shape":
+      return requireSolver().loadArcAgi1Shape();
     case "load-model":
       return requireSolver().loadModel(
         request.config,
