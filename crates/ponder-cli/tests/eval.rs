@@ -131,11 +131,21 @@ fn sudoku_eval_takes_other_givens() {
 
     let output = ponder(&["eval", "--dataset", "maze", "--count", "1", "--givens", "40"]);
     assert_eq!(String::from_utf8_lossy(&output.stderr).trim(), "error: --givens applies to Sudoku only");
+    std::fs::remove_file(&out).ok();
+}
 
+/// Maze and ARC have no shipped model yet, so eval without --model must say what to do.
+#[test]
+fn missing_shipped_model_is_named() {
     let output = ponder(&["eval", "--dataset", "maze", "--count", "1"]);
     assert_eq!(
         String::from_utf8_lossy(&output.stderr).trim(),
         "error: no maze model is shipped yet: train one with `ponder train --preset maze --out DIR` and pass --model DIR"
     );
-    std::fs::remove_file(&out).ok();
+
+    let output = ponder(&["eval", "--dataset", "arc1-evaluation"]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim(),
+        "error: no arc model is shipped yet: train one with `ponder train --preset arc --out DIR` and pass --model DIR"
+    );
 }
