@@ -128,7 +128,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     ensure!(args.count > 0, "--count must be at least 1");
     ensure!(args.batch_size > 0, "--batch-size must be at least 1");
     ensure!(args.givens.is_none() || family == Family::Sudoku, "--givens applies to Sudoku only");
-    let model_dir = given_or_shipped_model(args.model.as_ref(), family.name())?;
+    let model_dir = model_dir_or_shipped(args.model.as_ref(), family.name())?;
     let (config, model) = load_model_dir(&model_dir, &args.backend.device()?)?;
     let expected = match family {
         Family::Sudoku => presets::Preset::Sudoku.model_config(1),
@@ -298,10 +298,10 @@ pub fn shipped_model_dir(name: &str) -> PathBuf {
     ponder_tasks::dataset::repository_dir().join("models").join(name)
 }
 
-/// Returns `given`, or else the shipped model of the preset `name`, failing
-/// with what to do when that model does not ship yet.
-pub fn given_or_shipped_model(given: Option<&PathBuf>, name: &str) -> anyhow::Result<PathBuf> {
-    if let Some(dir) = given {
+/// Returns the folder that --model names, or else the shipped model of the
+/// preset `name`, failing with what to do when that model does not ship yet.
+pub fn model_dir_or_shipped(model_option: Option<&PathBuf>, name: &str) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = model_option {
         return Ok(dir.clone());
     }
     let dir = shipped_model_dir(name);

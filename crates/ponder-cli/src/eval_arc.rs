@@ -13,7 +13,7 @@ use ponder_tasks::dataset::{Dataset, bundled_data_dir, load_dataset};
 use ponder_tasks::score::{Convention, Score, TaskOutcome};
 use serde::{Deserialize, Serialize};
 
-use crate::eval::{Args, given_or_shipped_model};
+use crate::eval::{Args, model_dir_or_shipped};
 use crate::solve::{SolveSettings, solve_task};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -55,7 +55,7 @@ struct TaskResult {
 }
 
 pub fn run(args: &Args, dataset: Dataset) -> anyhow::Result<ExitCode> {
-    let model_dir = given_or_shipped_model(args.model.as_ref(), "arc")?;
+    let model_dir = model_dir_or_shipped(args.model.as_ref(), "arc")?;
     let (config, weights) = crate::train::read_model_dir(&model_dir, ponder_tasks::encoding::SEQ_LEN)?;
     let device = args.backend.device()?;
 
