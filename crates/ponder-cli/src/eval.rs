@@ -294,7 +294,7 @@ impl Family {
 
 /// Returns the folder of a shipped model (`sudoku`, `maze`, `arc`) in the
 /// repository's `models/` folder.
-pub fn shipped_model_dir(name: &str) -> PathBuf {
+fn shipped_model_dir(name: &str) -> PathBuf {
     ponder_tasks::dataset::repository_dir().join("models").join(name)
 }
 

@@ -134,7 +134,7 @@ fn sudoku_eval_takes_other_givens() {
     std::fs::remove_file(&out).ok();
 }
 
-/// Maze and ARC have no shipped model yet, so eval without --model must say what to do.
+/// Maze and ARC have no shipped model yet, so eval without --model must print what to do.
 #[test]
 fn missing_shipped_model_is_named() {
     let output = ponder(&["eval", "--dataset", "maze", "--count", "1"]);

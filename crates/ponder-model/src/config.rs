@@ -414,12 +414,9 @@ impl TrmConfig {
         .expect("the small ARC config is valid")
     }
 
-    /// Returns Ponder's own ARC architecture: what `ponder train --preset arc`
-    /// trains and what the web app embeds as its default. Hidden 64, fewer
-    /// cycles and one puzzle-embedding position give an ACT step about 60
-    /// times fewer multiply-adds than the released ARC-AGI-1 shape, so that it
-    /// trains on a CPU and solves in seconds in a browser.
-    /// `num_puzzle_identifiers` is the size of the identifier table.
+    /// Returns Ponder's own ARC architecture, which `ponder train --preset arc`
+    /// trains and the web app embeds. Counted from the layer sizes, an ACT step
+    /// has about 60 times fewer multiply-adds than the released ARC-AGI-1 shape.
     pub fn ponder_arc(num_puzzle_identifiers: usize) -> Self {
         Self {
             family: Family::Trm,

@@ -86,11 +86,10 @@ mod native {
         repository_dir().join("data/arc")
     }
 
-    /// Returns the repository's root. Under `cargo run` and `cargo test` it is found
-    /// from the running crate's folder, which Cargo sets at run time, so that
-    /// a binary another clone built into a shared target folder reads this
-    /// clone's files. Otherwise it is where this crate was compiled; a binary
-    /// moved away from its source tree must be given other folders.
+    /// Returns the repository's root: under `cargo run` and `cargo test` the
+    /// root above the running crate's folder, which Cargo sets at run time,
+    /// else the one above where this crate was compiled. So a target folder
+    /// shared by clones serves each clone its own files.
     pub fn repository_dir() -> PathBuf {
         let at_run_time = std::env::var_os("CARGO_MANIFEST_DIR").map(|crate_dir| Path::new(&crate_dir).join("../.."));
         match at_run_time {
