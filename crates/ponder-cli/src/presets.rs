@@ -31,10 +31,7 @@ pub enum Preset {
 /// naked and hidden singles alone (no guessing).
 pub const SUDOKU_DIFFICULTY: sudoku::Difficulty = sudoku::Difficulty { givens: 50, needs_search: false };
 
-/// Shortest S-to-G path of the generated mazes, in steps, at least.
-pub const MAZE_MIN_LENGTH: usize = 20;
-/// Extra walls knocked down, so that mazes have loops and more than one route.
-pub const MAZE_LOOPS: usize = 20;
+pub use maze::{TRAINING_LOOPS as MAZE_LOOPS, TRAINING_MIN_LENGTH as MAZE_MIN_LENGTH};
 
 /// Augmented copies of each ARC training task, each with its own puzzle row.
 pub const ARC_AUGMENTATIONS: usize = 8;
@@ -55,8 +52,9 @@ impl Preset {
     /// table, used by ARC only: the generated families share row 0.
     pub fn model_config(self, puzzle_rows: usize) -> TrmConfig {
         let json = match self {
-            // The architecture the web app embeds, so that a trained run drops in.
+            // The architectures the web app runs, so that a trained run drops in.
             Preset::Arc => return TrmConfig::ponder_arc(puzzle_rows),
+            Preset::Maze => return TrmConfig::ponder_maze(),
             // The official Sudoku variant (mlp_t, no positions) at hidden 64.
             Preset::Sudoku => r#"{
                 "seq_len": 81, "vocab_size": 11,
@@ -64,15 +62,6 @@ impl Preset {
                 "H_cycles": 2, "L_cycles": 2, "H_layers": 0, "L_layers": 2,
                 "hidden_size": 64, "expansion": 4, "num_heads": 2, "mlp_t": true,
                 "pos_encodings": "none", "halt_max_steps": 8, "halt_exploration_prob": 0.1,
-                "forward_dtype": "float32", "no_ACT_continue": true
-            }"#
-            .to_string(),
-            Preset::Maze => r#"{
-                "seq_len": 900, "vocab_size": 6,
-                "puzzle_emb_ndim": 0, "puzzle_emb_len": 0, "num_puzzle_identifiers": 1,
-                "H_cycles": 2, "L_cycles": 3, "H_layers": 0, "L_layers": 2,
-                "hidden_size": 64, "expansion": 4, "num_heads": 4,
-                "pos_encodings": "rope", "halt_max_steps": 8, "halt_exploration_prob": 0.1,
                 "forward_dtype": "float32", "no_ACT_continue": true
             }"#
             .to_string(),
@@ -282,6 +271,21 @@ mod tests {
             "forward_dtype": "float32", "no_ACT_continue": true
         }"#;
         assert_eq!(Preset::Arc.model_config(3201), TrmConfig::from_json_str(written).unwrap());
+    }
+
+    #[test]
+    fn maze_preset_matches_earlier_runs() {
+        // The config.json of maze runs started before the preset moved to
+        // `TrmConfig::ponder_maze`.
+        let written = r#"{
+            "seq_len": 900, "vocab_size": 6,
+            "puzzle_emb_ndim": 0, "puzzle_emb_len": 0, "num_puzzle_identifiers": 1,
+            "H_cycles": 2, "L_cycles": 3, "H_layers": 0, "L_layers": 2,
+            "hidden_size": 64, "expansion": 4, "num_heads": 4,
+            "pos_encodings": "rope", "halt_max_steps": 8, "halt_exploration_prob": 0.1,
+            "forward_dtype": "float32", "no_ACT_continue": true
+        }"#;
+        assert_eq!(Preset::Maze.model_config(1), TrmConfig::from_json_str(written).unwrap());
     }
 
     #[test]

@@ -444,6 +444,23 @@ impl TrmConfig {
         }
     }
 
+    /// Returns Ponder's own maze architecture, which `ponder train --preset
+    /// maze` trains and the web app's Maze mode runs: the official 30x30
+    /// layout (900 tokens, PAD and the five characters of `# SGo`), no puzzle
+    /// embedding, hidden 64 and `L_cycles` 3.
+    pub fn ponder_maze() -> Self {
+        Self {
+            seq_len: 900,
+            puzzle_emb_ndim: 0,
+            num_puzzle_identifiers: 1,
+            vocab_size: 6,
+            L_cycles: 3,
+            halt_max_steps: 8,
+            puzzle_emb_len: 0,
+            ..Self::ponder_arc(1)
+        }
+    }
+
     /// The released ARC-AGI-1 shape. `num_puzzle_identifiers` is the size of
     /// the dataset's identifier table; pass the value from its metadata.
     ///

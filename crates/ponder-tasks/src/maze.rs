@@ -65,8 +65,14 @@ pub enum MazeError {
     GoalCount { found: usize },
     #[error("goal is not reachable from the start")]
     Unreachable,
-    #[error("cell {index} is {found:?} in the prediction but {expected:?} in the maze; only open cells may become path")]
-    Changed { index: usize, expected: char, found: char },
+    #[error("expected 30 lines of 30 characters, found {found} lines")]
+    LineCount { found: usize },
+    #[error("line {line} has {found} characters, expected 30")]
+    LineLength { line: usize, found: usize },
+    #[error("row {row}, column {column} is {found:?}, expected one of `# SGo`")]
+    BadCell { row: usize, column: usize, found: char },
+    #[error("row {row}, column {column} is {found:?} in the prediction but {expected:?} in the maze; only open cells may become path")]
+    Changed { row: usize, column: usize, expected: char, found: char },
     #[error("path cells do not connect the start to the goal")]
     Disconnected,
     #[error("path has {found} cells, but the shortest path has {expected}")]
@@ -94,6 +100,28 @@ impl Maze {
             .map(|(index, found)| Cell::from_char(found).ok_or(MazeError::BadChar { index, found }))
             .collect::<Result<_, _>>()?;
         Ok(Self { cells })
+    }
+
+    /// Parses a maze typed or pasted by a person: 30 lines of 30 characters
+    /// of `# SGo`, or the 900 characters on one line. A line break may be
+    /// `\n` or `\r\n`, and one at the end is allowed. Spaces are open cells,
+    /// so no other whitespace is trimmed. Errors name rows and columns from 1.
+    pub fn parse_text(text: &str) -> Result<Self, MazeError> {
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        let lines: Vec<&str> = text.split('\n').map(|line| line.strip_suffix('\r').unwrap_or(line)).collect();
+        let rows: Vec<&str> = match lines.as_slice() {
+            [single] => return Self::parse(single).map_err(with_position),
+            _ if lines.len() == SIDE => lines,
+            _ => return Err(MazeError::LineCount { found: lines.len() }),
+        };
+        for (index, row) in rows.iter().enumerate() {
+            let found = row.chars().count();
+            if found != SIDE {
+                return Err(MazeError::LineLength { line: index + 1, found });
+            }
+        }
+        Self::parse(&rows.concat()).map_err(with_position)
     }
 
     pub fn from_tokens<T: Copy + Into<i64>>(tokens: &[T]) -> Result<Self, MazeError> {
@@ -163,7 +191,8 @@ impl Maze {
     pub fn check_path(&self, prediction: &Maze) -> Result<(), MazeError> {
         for (index, (&expected, &found)) in self.cells.iter().zip(&prediction.cells).enumerate() {
             if expected != found && !(expected == Cell::Open && found == Cell::Path) {
-                return Err(MazeError::Changed { index, expected: expected.char(), found: found.char() });
+                let (row, column) = position(index);
+                return Err(MazeError::Changed { row, column, expected: expected.char(), found: found.char() });
             }
         }
         let expected = self.shortest_path_length()?;
@@ -195,6 +224,22 @@ impl fmt::Display for Maze {
     }
 }
 
+/// Row and column, from 1, of a cell index.
+fn position(index: usize) -> (usize, usize) {
+    (index / SIDE + 1, index % SIDE + 1)
+}
+
+/// Turns a cell index in a parse error into its row and column.
+fn with_position(error: MazeError) -> MazeError {
+    match error {
+        MazeError::BadChar { index, found } => {
+            let (row, column) = position(index);
+            MazeError::BadCell { row, column, found }
+        }
+        other => other,
+    }
+}
+
 fn neighbours(index: usize) -> impl Iterator<Item = usize> {
     let (row, col) = (index / SIDE, index % SIDE);
     let up = (row > 0).then(|| index - SIDE);
@@ -220,6 +265,13 @@ fn bfs(cells: &[Cell], source: usize, passable: impl Fn(Cell) -> bool) -> Vec<Op
     }
     distances
 }
+
+/// Shortest S-to-G path, in steps, at least, of the mazes that `ponder
+/// train --preset maze` trains on and the web app generates.
+pub const TRAINING_MIN_LENGTH: usize = 20;
+/// Extra walls knocked down in those mazes, so that they have loops and more
+/// than one route.
+pub const TRAINING_LOOPS: usize = 20;
 
 /// Generates a hard maze with a long shortest path. It carves a random
 /// spanning tree of rooms (randomized depth-first search on the odd rows and
@@ -364,7 +416,35 @@ mod tests {
         through_wall.cells[SIDE + 3] = Cell::Path;
         assert_eq!(
             maze.check_path(&through_wall).unwrap_err().to_string(),
-            "cell 33 is 'o' in the prediction but '#' in the maze; only open cells may become path"
+            "row 2, column 4 is 'o' in the prediction but '#' in the maze; only open cells may become path"
+        );
+    }
+
+    #[test]
+    fn text_in_lines_or_one_line() {
+        let maze = small_maze();
+        let lines = maze.to_string();
+        assert_eq!(Maze::parse_text(&lines), Ok(maze.clone()));
+        assert_eq!(Maze::parse_text(&lines.replace('\n', "\r\n")), Ok(maze.clone()));
+        assert_eq!(Maze::parse_text(lines.trim_end_matches('\n')), Ok(maze.clone()));
+        assert_eq!(Maze::parse_text(&lines.replace('\n', "")), Ok(maze));
+    }
+
+    #[test]
+    fn text_errors_name_rows_and_columns() {
+        let lines: Vec<String> = small_maze().to_string().lines().map(str::to_string).collect();
+        let error = |lines: &[String]| Maze::parse_text(&lines.join("\n")).unwrap_err().to_string();
+
+        assert_eq!(error(&lines[..29]), "expected 30 lines of 30 characters, found 29 lines");
+        let mut short = lines.clone();
+        short[4].pop();
+        assert_eq!(error(&short), "line 5 has 29 characters, expected 30");
+        let mut typo = lines.clone();
+        typo[2].replace_range(6..7, "x");
+        assert_eq!(error(&typo), "row 3, column 7 is 'x', expected one of `# SGo`");
+        assert_eq!(
+            Maze::parse_text(&typo.concat()).unwrap_err().to_string(),
+            "row 3, column 7 is 'x', expected one of `# SGo`"
         );
     }
 
