@@ -6,6 +6,7 @@
 
 mod backend;
 pub mod finetune;
+pub mod maze;
 pub mod profile;
 pub mod shard;
 mod smoke;
@@ -15,6 +16,7 @@ pub mod sudoku;
 mod tasks;
 
 pub use backend::{Backend, BackendChoice, BackendError, BackendRequest, acquire};
+pub use maze::{generate_maze, parse_maze, shortest_maze_path};
 pub use smoke::{SmokeReport, smoke_matmul};
 pub use solver::{DEFAULT_MODEL_SEED, Solver};
 pub use sudoku::parse_sudoku;

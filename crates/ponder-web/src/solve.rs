@@ -105,6 +105,10 @@ pub enum SolveError {
     NotArcModel { model: usize, arc: usize },
     #[error("the model reads {seq_len} tokens with a vocabulary of {vocab_size}, but a Sudoku model reads 81 tokens with a vocabulary of 11")]
     NotSudokuModel { seq_len: usize, vocab_size: usize },
+    #[error("the model reads {seq_len} tokens with a vocabulary of {vocab_size}, but a maze model reads 900 tokens with a vocabulary of 6")]
+    NotMazeModel { seq_len: usize, vocab_size: usize },
+    #[error("invalid maze: {0}")]
+    InvalidMaze(#[from] ponder_tasks::maze::MazeError),
     #[error("reading results back from the device failed: {0}")]
     ReadBack(String),
     #[error("solving was cancelled")]
@@ -322,6 +326,49 @@ pub(crate) async fn read_floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec
 
 fn tally(entry: &Ranked) -> Tally {
     Tally { grid: entry.grid.as_ref().map(Grid::to_rows), votes: entry.votes, mean_confidence: entry.mean_confidence }
+}
+
+/// Runs `steps` ACT steps on one puzzle with puzzle identifier 0, as the
+/// Sudoku and maze models read it, and returns the last step's predicted
+/// tokens. After each step `on_step` gets the step, its tokens and
+/// sigmoid(q_halt). The run is cancelled when `on_step` returns `Break`, or
+/// when `is_cancelled`, asked before every step, returns true.
+pub(crate) async fn run_one_puzzle(
+    model: &Model,
+    device: &Device,
+    tokens: Vec<i32>,
+    steps: usize,
+    mut on_step: impl FnMut(usize, &[i64], f32) -> ControlFlow<()>,
+    is_cancelled: impl Fn() -> bool,
+) -> Result<Vec<i64>, SolveError> {
+    if steps == 0 {
+        return Err(SolveError::InvalidOption { name: "steps", value: "0".to_string(), expected: "expected at least 1" });
+    }
+    let seq_len = tokens.len();
+    let batch = TrmBatch {
+        inputs: Tensor::<2, Int>::from_data(TensorData::new(tokens, [1, seq_len]), device),
+        puzzle_identifiers: Tensor::<1, Int>::from_data(TensorData::new(vec![0i32], [1]), device),
+    };
+    let mut carry = model.initial_act_carry(&batch);
+    let mut preds = Vec::new();
+
+    for step in 1..=steps {
+        if is_cancelled() {
+            return Err(SolveError::Cancelled);
+        }
+        let (next, output) = model.act_step(carry, &batch, Halting::MaxSteps, None);
+        carry = next;
+
+        // [1, seq_len] and [1]
+        preds = read_ints(output.preds).await?;
+        let q_halt_logit = read_floats(output.q_halt_logits).await?[0];
+        if on_step(step, &preds, sigmoid(q_halt_logit)).is_break() {
+            return Err(SolveError::Cancelled);
+        }
+        // Let the worker handle messages, a cancel among them, before the next step.
+        crate::yield_now().await;
+    }
+    Ok(preds)
 }
 
 pub(crate) fn sigmoid(x: f32) -> f32 {

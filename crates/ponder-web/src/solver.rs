@@ -10,6 +10,7 @@ use ponder_model::checkpoint::{HostTensor, StateDict};
 use ponder_model::train::FinetuneMode;
 use ponder_model::{Family, Model, TrmConfig, initial_weights};
 use ponder_tasks::Task;
+use ponder_tasks::maze::Maze;
 use ponder_tasks::sudoku::Board;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -19,7 +20,8 @@ use crate::backend::{BackendChoice, BackendRequest, acquire};
 use crate::finetune::{FinetuneOptions, Finetuned, finetune};
 use crate::profile::{PartReport, ProfileOptions, profile_step};
 use crate::shard::TaskShard;
-use crate::solve::{RunSettings, SolveOptions, solve, solve_planned};
+use crate::maze::{MazeStep, check_maze_config, solve_maze};
+use crate::solve::{RunSettings, SolveError, SolveOptions, solve, solve_planned};
 use crate::sudoku::{SudokuStep, check_sudoku_config, solve_sudoku};
 
 /// Seed of the embedded default model's weights.
@@ -99,6 +101,8 @@ struct SolverState {
     shard: Option<Rc<TaskShard>>,
     /// The Sudoku model, kept apart from the ARC model so that a page can use both.
     sudoku: Option<Rc<LoadedModel>>,
+    /// The maze model, likewise.
+    maze: Option<Rc<LoadedModel>>,
 }
 
 impl SolverState {
@@ -123,7 +127,7 @@ impl Solver {
     pub async fn create(backend: String) -> Result<Solver, JsError> {
         let request: BackendRequest = backend.parse().map_err(to_js_error)?;
         let choice = acquire(request).await.map_err(to_js_error)?;
-        Ok(Solver { state: Rc::new(RefCell::new(SolverState { choice, model: None, finetuned: None, shard: None, sudoku: None })) })
+        Ok(Solver { state: Rc::new(RefCell::new(SolverState { choice, model: None, finetuned: None, shard: None, sudoku: None, maze: None })) })
     }
 
     /// `"webgpu"` or `"cpu"`.
@@ -296,17 +300,73 @@ impl Solver {
     /// Sudoku boards: `seq_len` 81 and `vocab_size` 11. Returns the model's description.
     #[wasm_bindgen(js_name = loadSudokuModel)]
     pub fn load_sudoku_model(&self, config_json: &str, weights: &[u8], file_name: &str) -> Result<JsValue, JsError> {
-        let mut config = TrmConfig::from_json_str(config_json).map_err(|error| JsError::new(&format!("invalid model config: {error}")))?;
-        check_sudoku_config(&config).map_err(to_js_error)?;
-        let mut state_dict = StateDict::from_bytes(weights, file_name).map_err(to_js_error)?;
-        prepare_puzzle_embedding(&mut config, &mut state_dict, None)?;
+        let (config, state_dict) = read_model_files(config_json, weights, file_name, check_sudoku_config)?;
+        let (loaded, info) = self.build(config, state_dict, file_name.to_string(), true)?;
+        self.state.borrow_mut().sudoku = Some(loaded);
+        Ok(info)
+    }
 
-        let device = self.state.borrow().choice.device.clone();
-        let model = Model::load(&config, &state_dict, &device).map_err(to_js_error)?;
-        let info = describe(&model, &config, &state_dict, file_name.to_string(), true);
-        let value = serde_wasm_bindgen::to_value(&info).map_err(to_js_error)?;
-        self.state.borrow_mut().sudoku = Some(Rc::new(LoadedModel { model, config, weights: state_dict }));
-        Ok(value)
+    /// Loads the model that `solveMaze()` uses, beside the others, from its
+    /// config and weights, as `loadSudokuModel()` does. The config must
+    /// describe mazes: `seq_len` 900 and `vocab_size` 6. Returns the model's
+    /// description.
+    #[wasm_bindgen(js_name = loadMazeModel)]
+    pub fn load_maze_model(&self, config_json: &str, weights: &[u8], file_name: &str) -> Result<JsValue, JsError> {
+        let (config, state_dict) = read_model_files(config_json, weights, file_name, check_maze_config)?;
+        let (loaded, info) = self.build(config, state_dict, file_name.to_string(), true)?;
+        self.state.borrow_mut().maze = Some(loaded);
+        Ok(info)
+    }
+
+    /// Loads Ponder's maze architecture (the model `ponder train --preset
+    /// maze` trains) with untrained weights from a fixed seed, for
+    /// `solveMaze()`, until a trained maze model ships. Returns the model's
+    /// description.
+    #[wasm_bindgen(js_name = loadUntrainedMazeModel)]
+    pub fn load_untrained_maze_model(&self) -> Result<JsValue, JsError> {
+        let config = TrmConfig::ponder_maze();
+        let weights = initial_weights(&config, DEFAULT_MODEL_SEED);
+        let name = format!("untrained maze TRM, hidden 64, seed {DEFAULT_MODEL_SEED}");
+        let (loaded, info) = self.build(config, weights, name, false)?;
+        self.state.borrow_mut().maze = Some(loaded);
+        Ok(info)
+    }
+
+    /// Solves a maze (30 lines of 30 characters of `# SGo`, or the 900 on one
+    /// line) with the model from `loadMazeModel()` or
+    /// `loadUntrainedMazeModel()`, running `steps` ACT steps (the config's
+    /// `halt_max_steps` when undefined) with puzzle identifier 0. Calls
+    /// `onStep({ step, steps, maze, qHalt })` after every step and resolves to
+    /// `{ maze, solved, problem, pathCells, shortest, steps }` for the last
+    /// board. Rejects a maze without exactly one S and one G or without a
+    /// route between them, and with "solving was cancelled" within one step
+    /// after `signal` aborts.
+    #[wasm_bindgen(js_name = solveMaze)]
+    pub fn solve_maze(&self, maze: String, steps: Option<usize>, on_step: Option<Function>, signal: Option<web_sys::AbortSignal>) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let maze = Maze::parse_text(&maze).map_err(|error| JsValue::from(JsError::new(&format!("invalid maze: {error}"))))?;
+            let (model, device) = {
+                let state = state.borrow();
+                let model = state
+                    .maze
+                    .clone()
+                    .ok_or_else(|| JsValue::from(JsError::new("no maze model is loaded: call loadMazeModel() or loadUntrainedMazeModel() first")))?;
+                (model, state.choice.device.clone())
+            };
+            let steps = steps.unwrap_or(model.config.halt_max_steps);
+
+            let mut callback_error = None;
+            let is_cancelled = || signal.as_ref().is_some_and(|signal| signal.aborted());
+            let on_report = |report: &MazeStep| call_back(on_step.as_ref(), report, &mut callback_error);
+            let result = solve_maze(&model.model, &model.config, &device, &maze, steps, on_report, is_cancelled).await;
+
+            if let Some(error) = callback_error {
+                return Err(error);
+            }
+            let verdict = result.map_err(|error| JsValue::from(to_js_error(error)))?;
+            serde_wasm_bindgen::to_value(&verdict).map_err(|error| JsValue::from(JsError::new(&error.to_string())))
+        })
     }
 
     /// Solves an 81-character Sudoku (digits 1-9, `.` or `0` for a blank)
@@ -378,17 +438,38 @@ impl Solver {
 }
 
 impl Solver {
+    /// Makes the ARC model the one `solve()`, `finetune()` and `profile()` use.
     fn install(&self, config: TrmConfig, weights: StateDict, name: String, trained: bool) -> Result<JsValue, JsError> {
+        let (loaded, info) = self.build(config, weights, name, trained)?;
+        let mut state = self.state.borrow_mut();
+        state.model = Some(loaded);
+        state.finetuned = None;
+        state.shard = None;
+        Ok(info)
+    }
+
+    /// Builds a model on the solver's device and describes it for the page.
+    fn build(&self, config: TrmConfig, weights: StateDict, name: String, trained: bool) -> Result<(Rc<LoadedModel>, JsValue), JsError> {
         let device = self.state.borrow().choice.device.clone();
         let model = Model::load(&config, &weights, &device).map_err(to_js_error)?;
         let info = describe(&model, &config, &weights, name, trained);
         let value = serde_wasm_bindgen::to_value(&info).map_err(to_js_error)?;
-        let mut state = self.state.borrow_mut();
-        state.model = Some(Rc::new(LoadedModel { model, config, weights }));
-        state.finetuned = None;
-        state.shard = None;
-        Ok(value)
+        Ok((Rc::new(LoadedModel { model, config, weights }), value))
     }
+}
+
+/// Reads a config and its weights for a puzzle family that `check` accepts.
+fn read_model_files(
+    config_json: &str,
+    weights: &[u8],
+    file_name: &str,
+    check: fn(&TrmConfig) -> Result<(), SolveError>,
+) -> Result<(TrmConfig, StateDict), JsError> {
+    let mut config = TrmConfig::from_json_str(config_json).map_err(|error| JsError::new(&format!("invalid model config: {error}")))?;
+    check(&config).map_err(to_js_error)?;
+    let mut state_dict = StateDict::from_bytes(weights, file_name).map_err(to_js_error)?;
+    prepare_puzzle_embedding(&mut config, &mut state_dict, None)?;
+    Ok((config, state_dict))
 }
 
 fn describe(model: &Model, config: &TrmConfig, weights: &StateDict, name: String, trained: bool) -> ModelInfo {

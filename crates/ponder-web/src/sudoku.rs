@@ -8,13 +8,13 @@
 
 use std::ops::ControlFlow;
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
-use ponder_model::{Halting, Model, TrmBatch, TrmConfig};
+use burn::tensor::Device;
+use ponder_model::{Model, TrmConfig};
 use ponder_tasks::sudoku::{Board, CELLS, VOCAB_SIZE};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::solve::{SolveError, read_floats, read_ints, sigmoid};
+use crate::solve::{SolveError, run_one_puzzle};
 
 /// The report passed to the caller after every ACT step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,43 +69,12 @@ pub async fn solve_sudoku(
     is_cancelled: impl Fn() -> bool,
 ) -> Result<SudokuVerdict, SolveError> {
     check_sudoku_config(config)?;
-    if steps == 0 {
-        return Err(SolveError::InvalidOption { name: "steps", value: "0".to_string(), expected: "expected at least 1" });
-    }
 
-    let batch = encode_puzzle(puzzle, device);
-    let mut carry = model.initial_act_carry(&batch);
-    let mut board = *puzzle;
+    let tokens = puzzle.to_tokens().into_iter().map(i32::from).collect();
+    let report = |step, preds: &[i64], q_halt| on_step(&SudokuStep { step, steps, board: board_from_prediction(preds).to_string(), q_halt });
+    let preds = run_one_puzzle(model, device, tokens, steps, report, is_cancelled).await?;
 
-    for step in 1..=steps {
-        if is_cancelled() {
-            return Err(SolveError::Cancelled);
-        }
-        let (next, output) = model.act_step(carry, &batch, Halting::MaxSteps, None);
-        carry = next;
-
-        // [1, 81] and [1]
-        let preds = read_ints(output.preds).await?;
-        let q_halt_logit = read_floats(output.q_halt_logits).await?[0];
-        board = board_from_prediction(&preds);
-        let report = SudokuStep { step, steps, board: board.to_string(), q_halt: sigmoid(q_halt_logit) };
-        if on_step(&report).is_break() {
-            return Err(SolveError::Cancelled);
-        }
-        // Let the worker handle messages, a cancel among them, before the next step.
-        crate::yield_now().await;
-    }
-
-    Ok(judge(puzzle, &board, steps))
-}
-
-/// Encodes the puzzle as a batch of one with puzzle identifier 0.
-fn encode_puzzle(puzzle: &Board, device: &Device) -> TrmBatch {
-    let tokens: Vec<i32> = puzzle.to_tokens().into_iter().map(i32::from).collect();
-    TrmBatch {
-        inputs: Tensor::<2, Int>::from_data(TensorData::new(tokens, [1, CELLS]), device),
-        puzzle_identifiers: Tensor::<1, Int>::from_data(TensorData::new(vec![0i32], [1]), device),
-    }
+    Ok(judge(puzzle, &board_from_prediction(&preds), steps))
 }
 
 /// Reads predicted tokens as a board: token d + 1 is digit d, and any other
