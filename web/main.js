@@ -1,13 +1,15 @@
 // @ts-check
 // The page's entry point: shows the mode the URL names, waits for the wasm
-// module that Trunk loads, then starts the device check, the Sudoku view and
-// the task app side by side.
+// module that Trunk loads, then starts the device check, the Sudoku and Maze
+// views and the task app side by side.
 
 import { startApp } from "./js/app.js";
 import { bindControls } from "./js/controls.js";
 import { checkDevice } from "./js/device.js";
 import { bindKeys } from "./js/keys.js";
 import { bindModeSwitch } from "./js/mode.js";
+import { startMazeEditor } from "./js/maze/editor.js";
+import { startMazeSolve } from "./js/maze/solve.js";
 import { startSolvePanel } from "./js/solve/panel.js";
 import { startSudokuEditor } from "./js/sudoku/editor.js";
 import { startSudokuSolve } from "./js/sudoku/solve.js";
@@ -44,6 +46,8 @@ async function main() {
   checkDevice(bindings);
   startSudokuEditor(bindings);
   startSudokuSolve({ backend: requestedBackend() });
+  startMazeEditor(bindings);
+  startMazeSolve({ backend: requestedBackend() });
   await startApp(bindings);
   startSolvePanel({ backend: requestedBackend() });
 }

@@ -323,6 +323,43 @@ test("solve shows every ACT step on CPU", { timeout: SOLVE_TIMEOUT_MS + 60_000 }
   }
 });
 
+test("a model loaded from files replaces the shipped one", { timeout: SOLVE_TIMEOUT_MS + 60_000 }, async () => {
+  const { context, page, errors } = await openSudoku("?mode=sudoku&backend=cpu");
+  try {
+    const folder = fileURLToPath(new URL("../../models/sudoku/", import.meta.url));
+    await page.click("#sudoku .solve-load summary");
+    await page.setInputFiles("#sudoku-config-file", join(folder, "config.json"));
+    await page.setInputFiles("#sudoku-weights-file", join(folder, "model.safetensors"));
+    await page.click("#sudoku-load");
+    await page.waitForFunction(() => document.getElementById("sudoku-status")?.textContent === "model loaded", null, {
+      timeout: SOLVE_TIMEOUT_MS,
+    });
+    // The parameter count of the model card, models/sudoku/README.md.
+    assert.equal(await page.textContent("#sudoku-model"), "model.safetensors (TRM, 224,386 parameters, 8 ACT steps)");
+
+    await paste(page, PUZZLE);
+    await page.click("#sudoku-solve-start");
+    await page.waitForFunction(() => document.getElementById("sudoku-status")?.textContent === "done", null, {
+      timeout: SOLVE_TIMEOUT_MS,
+    });
+    assert.equal(await page.textContent("#sudoku-model"), "model.safetensors (TRM, 224,386 parameters, 8 ACT steps)");
+    const last = await page.$eval("#sudoku-steps li:last-child .sudoku-board", (board) => /** @type {HTMLElement} */ (board).dataset.board);
+    assert.equal(last, SOLUTION);
+
+    // A file that is no model is refused, and the loaded model stays.
+    await page.setInputFiles("#sudoku-config-file", { name: "config.json", mimeType: "application/json", buffer: Buffer.from("{") });
+    await page.click("#sudoku-load");
+    await page.waitForFunction(() => document.getElementById("sudoku-status")?.textContent === "failed", null, {
+      timeout: SOLVE_TIMEOUT_MS,
+    });
+    assert.match((await page.textContent("#sudoku-error")) ?? "", /^invalid model config: /);
+    assert.equal(await page.textContent("#sudoku-model"), "model.safetensors (TRM, 224,386 parameters, 8 ACT steps)");
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("solve on WebGPU gives the solution", { timeout: 2 * SOLVE_TIMEOUT_MS + 60_000 }, async () => {
   // A browser of its own, with WebGPU on (SwiftShader's Vulkan on a machine without a GPU).
   const webgpuBrowser = await launchChromium({ webgpu: true });

@@ -1,14 +1,14 @@
 // @ts-check
-// The page's two modes, ARC and Sudoku. The mode comes from the URL's
+// The page's three modes, ARC, Sudoku and Maze. The mode comes from the URL's
 // `?mode=` parameter (ARC when it is absent or unknown), and the switch in the
 // header changes it without a reload, writing it back to the URL so that a
 // reload or a shared link opens the same mode. Each mode has its own <main>;
-// the other one stays hidden but keeps its state.
+// the others stay hidden but keep their state.
 
-/** @typedef {"arc" | "sudoku"} Mode */
+/** @typedef {"arc" | "sudoku" | "maze"} Mode */
 
 /** The <main> element of each mode. */
-const SECTIONS = /** @type {Record<Mode, string>} */ ({ arc: "app", sudoku: "sudoku" });
+const SECTIONS = /** @type {Record<Mode, string>} */ ({ arc: "app", sudoku: "sudoku", maze: "maze" });
 
 /** @type {Set<(mode: Mode) => void>} */
 const listeners = new Set();
@@ -18,12 +18,21 @@ const listeners = new Set();
  * @returns {Mode}
  */
 export function modeFromUrl() {
-  return new URLSearchParams(location.search).get("mode") === "sudoku" ? "sudoku" : "arc";
+  return asMode(new URLSearchParams(location.search).get("mode"));
 }
 
 /** @returns {Mode} */
 export function currentMode() {
-  return document.body.dataset.mode === "sudoku" ? "sudoku" : "arc";
+  return asMode(document.body.dataset.mode);
+}
+
+/**
+ * Returns `value` when it names a mode, else ARC.
+ * @param {string | null | undefined} value
+ * @returns {Mode}
+ */
+function asMode(value) {
+  return value === "sudoku" || value === "maze" ? value : "arc";
 }
 
 /**
@@ -61,8 +70,8 @@ function setMode(mode, writeUrl) {
   }
   if (writeUrl) {
     const url = new URL(location.href);
-    if (mode === "sudoku") url.searchParams.set("mode", "sudoku");
-    else url.searchParams.delete("mode");
+    if (mode === "arc") url.searchParams.delete("mode");
+    else url.searchParams.set("mode", mode);
     history.replaceState(history.state, "", url);
   }
   for (const listener of listeners) listener(mode);

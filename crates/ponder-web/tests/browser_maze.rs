@@ -1,5 +1,5 @@
 //! `Solver.loadUntrainedMazeModel`, `Solver.solveMaze` and the maze helpers
-//! as JavaScript sees them, in headless Chromium on the wasm CPU backend:
+//! as JavaScript calls them, in headless Chromium on the wasm CPU backend:
 //! every reported board equals what the model's ACT steps give in the same
 //! module for the same weights and maze (`maze_native.rs` checks the solve
 //! natively), and bad input rejects with a readable `Error`.

@@ -1,6 +1,6 @@
 //! `solve_maze` natively, with the untrained maze model that the web app
-//! falls back to: every reported board and q_halt must equal what
-//! `Model::evaluate` computes for the same weights and maze, and the verdict
+//! falls back to. Every reported board and q_halt must equal what
+//! `Model::evaluate` computes for the same weights and maze. The verdict
 //! must judge the last board as `Maze::check_path` does. The judge and the
 //! generator the page uses are checked on known boards.
 

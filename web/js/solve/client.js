@@ -74,6 +74,20 @@
  * @property {number} changedGivens
  * @property {number} steps
  *
+ * @typedef {object} MazeStep
+ * @property {number} step
+ * @property {number} steps
+ * @property {string} maze the predicted board, 900 characters of "# SGo", "?" where the model predicts PAD
+ * @property {number} qHalt sigmoid of the q_halt logit
+ *
+ * @typedef {object} MazeVerdict
+ * @property {string} maze the last step's board
+ * @property {boolean} solved whether its path is a shortest path from S to G and nothing else changed
+ * @property {string | null} problem why it is not, when it is not
+ * @property {number} pathCells
+ * @property {number} shortest steps on a shortest path
+ * @property {number} steps
+ *
  * @typedef {object} ProfileRow one part of the TRM block, timed per ACT step
  * @property {string} part
  * @property {number} calls calls one ACT step makes
@@ -199,6 +213,38 @@ export class SolverClient {
   }
 
   /**
+   * Loads the model that `solveMaze` uses, beside the others.
+   * @param {string} config the model's config as JSON; `seq_len` 900 and `vocab_size` 6
+   * @param {ArrayBuffer} weights `.safetensors` or `.pt` bytes
+   * @param {string} fileName
+   * @returns {Promise<ModelInfo>}
+   */
+  loadMazeModel(config, weights, fileName) {
+    return this.#request({ type: "load-maze-model", config, weights, fileName }, [weights]);
+  }
+
+  /**
+   * Loads Ponder's maze architecture with untrained weights from a fixed seed, for `solveMaze`.
+   * @returns {Promise<ModelInfo>}
+   */
+  loadUntrainedMazeModel() {
+    return this.#request({ type: "load-untrained-maze-model" });
+  }
+
+  /**
+   * Runs the maze model's ACT steps on `maze` (900 characters of "# SGo").
+   * Aborting `signal` rejects with "solving was cancelled" after the current step.
+   * @param {string} maze
+   * @param {number | undefined} steps ACT steps; the model's `halt_max_steps` when undefined
+   * @param {(report: MazeStep) => void} onStep
+   * @param {AbortSignal} [signal]
+   * @returns {Promise<MazeVerdict>}
+   */
+  solveMaze(maze, steps, onStep, signal) {
+    return this.#cancellable({ type: "solve-maze", maze, steps }, onStep, signal);
+  }
+
+  /**
    * Runs the Sudoku model's ACT steps on `puzzle` (81 characters, 1-9 and
    * "." or "0"). Aborting `signal` rejects with "solving was cancelled" after
    * the current step.
@@ -234,9 +280,10 @@ export class SolverClient {
   #cancellable(message, onStep, signal) {
     const id = this.#nextId;
     const promise = this.#request(message, [], onStep);
-    signal?.addEventListener("abort", () => this.#worker.postMessage({ type: "cancel", id: 0, solveId: id }), {
-      once: true,
-    });
+    const cancel = () => this.#worker.postMessage({ type: "cancel", id: 0, solveId: id });
+    // A signal that aborted before the call fires no "abort" event.
+    if (signal?.aborted) cancel();
+    else signal?.addEventListener("abort", cancel, { once: true });
     return promise;
   }
 

@@ -36,69 +36,53 @@ async function handle(request) {
       );
     case "load-shard":
       return requireSolver().loadEmbeddingShard(new Uint8Array(request.bytes), request.fileName);
-    case "solve": {
-      const controller = new AbortController();
-      running.set(request.id, controller);
-      try {
-        return await requireSolver().solve(
-          request.task,
-          request.testIndex,
-          request.options,
-          (/** @type {unknown} */ report) => postMessage({ type: "step", id: request.id, report }),
-          controller.signal,
-        );
-      } finally {
-        running.delete(request.id);
-      }
-    }
-    case "finetune": {
-      const controller = new AbortController();
-      running.set(request.id, controller);
-      try {
-        return await requireSolver().finetune(
-          request.task,
-          request.options,
-          (/** @type {unknown} */ progress) => postMessage({ type: "step", id: request.id, report: progress }),
-          controller.signal,
-        );
-      } finally {
-        running.delete(request.id);
-      }
-    }
+    case "solve":
+      return cancellable(request, (onReport, signal) =>
+        requireSolver().solve(request.task, request.testIndex, request.options, onReport, signal),
+      );
+    case "finetune":
+      return cancellable(request, (onReport, signal) =>
+        requireSolver().finetune(request.task, request.options, onReport, signal),
+      );
     case "load-sudoku-model":
       return requireSolver().loadSudokuModel(request.config, new Uint8Array(request.weights), request.fileName);
-    case "solve-sudoku": {
-      const controller = new AbortController();
-      running.set(request.id, controller);
-      try {
-        return await requireSolver().solveSudoku(
-          request.puzzle,
-          request.steps,
-          (/** @type {unknown} */ report) => postMessage({ type: "step", id: request.id, report }),
-          controller.signal,
-        );
-      } finally {
-        running.delete(request.id);
-      }
-    }
-    case "profile": {
-      const controller = new AbortController();
-      running.set(request.id, controller);
-      try {
-        return await requireSolver().profile(
-          request.options,
-          (/** @type {unknown} */ row) => postMessage({ type: "step", id: request.id, report: row }),
-          controller.signal,
-        );
-      } finally {
-        running.delete(request.id);
-      }
-    }
+    case "solve-sudoku":
+      return cancellable(request, (onReport, signal) =>
+        requireSolver().solveSudoku(request.puzzle, request.steps, onReport, signal),
+      );
+    case "load-maze-model":
+      return requireSolver().loadMazeModel(request.config, new Uint8Array(request.weights), request.fileName);
+    case "load-untrained-maze-model":
+      return requireSolver().loadUntrainedMazeModel();
+    case "solve-maze":
+      return cancellable(request, (onReport, signal) =>
+        requireSolver().solveMaze(request.maze, request.steps, onReport, signal),
+      );
+    case "profile":
+      return cancellable(request, (onReport, signal) =>
+        requireSolver().profile(request.options, onReport, signal),
+      );
     case "cancel":
       running.get(request.solveId)?.abort();
       return null;
     default:
       throw new Error(`unknown solver request type ${JSON.stringify(request.type)}`);
+  }
+}
+
+/**
+ * Runs a long request so that a "cancel" message naming its id aborts it;
+ * `start` gets the callback that posts each progress report, and the signal.
+ * @param {any} request
+ * @param {(onReport: (report: unknown) => void, signal: AbortSignal) => Promise<unknown>} start
+ */
+async function cancellable(request, start) {
+  const controller = new AbortController();
+  running.set(request.id, controller);
+  try {
+    return await start((report) => postMessage({ type: "step", id: request.id, report }), controller.signal);
+  } finally {
+    running.delete(request.id);
   }
 }
 

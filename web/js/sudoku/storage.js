@@ -3,6 +3,7 @@
 // A stored value that does not parse or is not a board is dropped with a
 // console warning, and the page starts with an empty board.
 
+import { readStoredJson, writeStoredJson } from "../stored-json.js";
 import { EMPTY_BOARD, isBoard } from "./board.js";
 
 /** The storage key; a new format gets a new key, and old keys are ignored. */
@@ -14,22 +15,8 @@ export const SUDOKU_STORAGE_KEY = "ponder.sudoku.v1";
  * @returns {import("./board.js").Board}
  */
 export function loadPuzzle(storage) {
-  let text;
-  try {
-    text = storage.getItem(SUDOKU_STORAGE_KEY);
-  } catch (error) {
-    console.warn("Ponder: cannot read localStorage, starting with an empty Sudoku:", error);
-    return EMPTY_BOARD;
-  }
-  if (text === null) return EMPTY_BOARD;
-
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    console.warn(`Ponder: ignoring ${SUDOKU_STORAGE_KEY} in localStorage because it is not valid JSON:`, error);
-    return EMPTY_BOARD;
-  }
+  const value = /** @type {any} */ (readStoredJson(storage, SUDOKU_STORAGE_KEY, "starting with an empty Sudoku"));
+  if (value === undefined) return EMPTY_BOARD;
   if (!isBoard(value?.puzzle)) {
     console.warn(`Ponder: ignoring ${SUDOKU_STORAGE_KEY} in localStorage because its puzzle is not 81 cells of 1-9 or "."`);
     return EMPTY_BOARD;
@@ -43,9 +30,5 @@ export function loadPuzzle(storage) {
  * @param {import("./board.js").Board} puzzle
  */
 export function savePuzzle(storage, puzzle) {
-  try {
-    storage.setItem(SUDOKU_STORAGE_KEY, JSON.stringify({ puzzle }));
-  } catch (error) {
-    console.warn("Ponder: cannot save the Sudoku to localStorage, it will not survive a reload:", error);
-  }
+  writeStoredJson(storage, SUDOKU_STORAGE_KEY, { puzzle }, "the Sudoku");
 }
