@@ -7,49 +7,24 @@
 // an independent checker in this file does.
 
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
-import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { test } from "node:test";
 
-import { ARTIFACTS, launchChromium } from "./browser.mjs";
-import { serveDirectory } from "./server.mjs";
+import { pageFixture } from "./page.mjs";
 
-const DIST = process.env.PONDER_DIST;
 const SIDE = 30;
 /** `halt_max_steps` of Ponder's maze architecture (`TrmConfig::ponder_maze`). */
 const STEPS = 8;
 /** Loading the model and 8 ACT steps take seconds on wasm CPU; the rest is headroom for a loaded machine. */
 const SOLVE_TIMEOUT_MS = 5 * 60_000;
 
-/** @type {{ url: string, close: () => Promise<void> }} */
-let server;
-/** @type {import("playwright-core").Browser} */
-let browser;
-
-before(async () => {
-  assert.ok(DIST, "PONDER_DIST must name the built web app (cargo xtask test sets it)");
-  server = await serveDirectory(DIST);
-  await mkdir(ARTIFACTS, { recursive: true });
-  browser = await launchChromium({ webgpu: false });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const fixture = pageFixture("maze", { width: 1440, height: 1100 });
 
 /**
- * Opens the page in a fresh context (empty localStorage) and waits until the maze editor shows.
+ * Opens the page in a fresh context and waits until the maze editor shows.
  * @param {string} [query]
  */
-async function openMaze(query = "?mode=maze") {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1100 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(server.url + query);
-  await waitForEditor(page);
-  return { context, page, errors };
+function openMaze(query = "?mode=maze") {
+  return fixture.open(query, waitForEditor);
 }
 
 /** @param {import("playwright-core").Page} page */
@@ -63,8 +38,8 @@ async function waitForEditor(page) {
  * @param {import("playwright-core").Page} page
  * @param {string} name
  */
-async function screenshot(page, name) {
-  await page.screenshot({ path: fileURLToPath(new URL(`maze-${name}.png`, ARTIFACTS)), fullPage: true });
+function screenshot(page, name) {
+  return fixture.screenshot(page, name);
 }
 
 /**

@@ -7,13 +7,13 @@
 // fallback and on WebGPU (about 25 seconds under SwiftShader).
 
 import assert from "node:assert/strict";
-import { access, mkdir } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { ARTIFACTS, launchChromium } from "./browser.mjs";
-import { serveDirectory } from "./server.mjs";
+import { launchChromium } from "./browser.mjs";
+import { pageFixture } from "./page.mjs";
 
 const DIST = process.env.PONDER_DIST;
 
@@ -26,36 +26,15 @@ const STEPS = 8;
 /** Loading the model and 8 ACT steps on wasm CPU take seconds; the rest is headroom for a loaded machine. */
 const SOLVE_TIMEOUT_MS = 5 * 60_000;
 
-/** @type {{ url: string, close: () => Promise<void> }} */
-let server;
-/** @type {import("playwright-core").Browser} */
-let browser;
-
-before(async () => {
-  assert.ok(DIST, "PONDER_DIST must name the built web app (cargo xtask test sets it)");
-  server = await serveDirectory(DIST);
-  await mkdir(ARTIFACTS, { recursive: true });
-  // Most tests run on the CPU fallback; the WebGPU solve starts a browser of its own.
-  browser = await launchChromium({ webgpu: false });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+// Most tests run on the CPU fallback; the WebGPU solve starts a browser of its own.
+const fixture = pageFixture("sudoku", { width: 1440, height: 1000 });
 
 /**
  * Opens the page in a fresh context (empty localStorage) and waits until the Sudoku editor shows.
  * @param {string} [query]
  */
-async function openSudoku(query = "?mode=sudoku") {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(server.url + query);
-  await waitForEditor(page);
-  return { context, page, errors };
+function openSudoku(query = "?mode=sudoku") {
+  return fixture.open(query, waitForEditor);
 }
 
 /** @param {import("playwright-core").Page} page */
@@ -69,8 +48,8 @@ async function waitForEditor(page) {
  * @param {import("playwright-core").Page} page
  * @param {string} name
  */
-async function screenshot(page, name) {
-  await page.screenshot({ path: fileURLToPath(new URL(`sudoku-${name}.png`, ARTIFACTS)), fullPage: true });
+function screenshot(page, name) {
+  return fixture.screenshot(page, name);
 }
 
 /**
@@ -368,7 +347,7 @@ test("solve on WebGPU gives the solution", { timeout: 2 * SOLVE_TIMEOUT_MS + 60_
     const page = await context.newPage();
     const errors = [];
     page.on("pageerror", (error) => errors.push(error.message));
-    await page.goto(`${server.url}?mode=sudoku&backend=webgpu`);
+    await page.goto(`${fixture.url()}?mode=sudoku&backend=webgpu`);
     await waitForEditor(page);
     await paste(page, PUZZLE);
     await page.click("#sudoku-solve-start");
