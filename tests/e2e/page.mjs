@@ -1,6 +1,6 @@
-// The fixture that the Sudoku and Maze page tests share: before the file's
+// The fixture that the Sudoku and Maze page tests share. Before a file's
 // tests it serves the built page from PONDER_DIST and starts Chromium with
-// WebGPU off, after them it stops both, and in between it opens the page in
+// WebGPU off, and after them it stops both. In between it opens the page in
 // fresh contexts and saves screenshots.
 
 import assert from "node:assert/strict";
@@ -43,7 +43,7 @@ export function pageFixture(prefix, viewport) {
   });
 
   return {
-    /** The address the page is served at, ending in a slash. */
+    /** Returns the address of the served page, ending in a slash. */
     url() {
       return /** @type {{ url: string }} */ (server).url;
     },
