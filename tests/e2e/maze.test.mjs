@@ -217,6 +217,7 @@ test("tools, drag and keys draw the maze, and a reload keeps it", async () => {
     board = await readBoard(page);
     await page.reload();
     await waitForEditor(page);
+    assert.equal(await page.isVisible("#maze"), true, "a reload stays in Maze mode");
     assert.equal(await readBoard(page), board);
     assert.deepEqual(errors, []);
     await screenshot(page, "drawn");

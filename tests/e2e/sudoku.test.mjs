@@ -227,6 +227,7 @@ test("reload keeps the puzzle", async () => {
 
     await page.reload();
     await waitForEditor(page);
+    assert.equal(await page.isVisible("#sudoku"), true, "a reload stays in Sudoku mode");
     assert.equal((await readEditor(page)).board, edited);
 
     // The ARC mode's saved work is separate: switching and reloading keeps both.

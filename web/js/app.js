@@ -226,15 +226,22 @@ function setTask(source, task, testIndex) {
   for (const listener of taskListeners) listener(task, state.testIndex);
 }
 
-/** @param {TaskSource} source */
+/**
+ * Writes the task into the URL's `dataset` and `task` parameters, keeping
+ * the others (`mode`, `backend`), so that a reload opens the same view.
+ * @param {TaskSource} source
+ */
 function showInUrl(source) {
   const url = new URL(location.href);
-  url.search = "";
+  const params = [...url.searchParams]
+    .filter(([key]) => key !== "dataset" && key !== "task")
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
   if (source.kind === "bundled") {
     // Slashes are valid in a query, and leaving them keeps the link readable.
     const dataset = encodeURIComponent(source.dataset).replaceAll("%2F", "/");
-    url.search = `?dataset=${dataset}&task=${encodeURIComponent(source.id)}`;
+    params.unshift(`dataset=${dataset}`, `task=${encodeURIComponent(source.id)}`);
   }
+  url.search = params.length > 0 ? `?${params.join("&")}` : "";
   history.replaceState(null, "", url);
 }
 
