@@ -155,11 +155,13 @@ test("first visit shows a generated maze", async () => {
     assert.equal(await page.textContent("#maze-facts"), `Shortest path from S to G: ${steps} steps.`);
     assert.equal(await page.inputValue("#maze-text"), lines(board));
 
-    // Switching away and back keeps the mode's state; the URL names the mode.
+    // Switching away and back keeps the mode's state. The URL names the mode
+    // beside the task that the hidden ARC view opened.
+    await page.waitForFunction(() => document.getElementById("task-heading")?.textContent?.startsWith("Task "));
     await page.click('#mode-switch [data-mode="sudoku"]');
     assert.equal(new URL(page.url()).searchParams.get("mode"), "sudoku");
     await page.click('#mode-switch [data-mode="maze"]');
-    assert.equal(new URL(page.url()).searchParams.get("mode"), "maze");
+    assert.equal(new URL(page.url()).search, "?dataset=arc-agi-1/training&task=007bbfb7&mode=maze");
     assert.equal(await readBoard(page), board);
 
     await page.click("#maze-generate");

@@ -72,6 +72,8 @@ function setMode(mode, writeUrl) {
     const url = new URL(location.href);
     if (mode === "arc") url.searchParams.delete("mode");
     else url.searchParams.set("mode", mode);
+    // URLSearchParams encodes the slash in `dataset=arc-agi-1/training`; a query may hold it as is.
+    url.search = url.search.replaceAll("%2F", "/");
     history.replaceState(history.state, "", url);
   }
   for (const listener of listeners) listener(mode);
