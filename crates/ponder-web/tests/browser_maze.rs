@@ -8,6 +8,7 @@
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use js_sys::{Array, Function, Reflect};
+use ponder_model::checkpoint::FloatFormat;
 use ponder_model::{Halting, Model, TrmBatch, TrmConfig, initial_weights};
 use ponder_tasks::maze::Maze;
 use ponder_web::maze::{judge, maze_text};
@@ -30,12 +31,12 @@ fn message(error: JsValue) -> String {
     field(&error, "message").as_string().unwrap()
 }
 
-/// Predicted tokens after each step, from the model's ACT steps run here on
-/// burn's CPU backend.
-async fn act_steps(maze: &Maze) -> Vec<Vec<i64>> {
+/// Predicted tokens after each step, from the ACT steps of the maze model
+/// with weights from `seed`, run here on burn's CPU backend.
+async fn act_steps(maze: &Maze, seed: u64) -> Vec<Vec<i64>> {
     let device = Device::flex();
     let config = TrmConfig::ponder_maze();
-    let model = Model::load(&config, &initial_weights(&config, 0), &device).unwrap();
+    let model = Model::load(&config, &initial_weights(&config, seed), &device).unwrap();
     let tokens: Vec<i32> = maze.to_tokens().into_iter().map(i32::from).collect();
     let batch = TrmBatch {
         inputs: Tensor::<2, Int>::from_data(TensorData::new(tokens, [1, 900]), &device),
@@ -62,7 +63,7 @@ async fn solve_maze_reports_native_boards() {
 
     let text = generate_maze(1).unwrap();
     let maze = Maze::parse(&text).unwrap();
-    let expected = act_steps(&maze).await;
+    let expected = act_steps(&maze, 0).await;
     let reports = Array::new();
     let collect = Closure::<dyn FnMut(JsValue)>::new({
         let reports = reports.clone();
@@ -106,6 +107,25 @@ async fn solve_maze_rejects_bad_input() {
 
     let error = JsFuture::from(solver.solve_maze(maze, Some(0), None, None)).await.unwrap_err();
     assert_eq!(message(error), "invalid option steps = 0: expected at least 1");
+}
+
+#[wasm_bindgen_test]
+async fn load_maze_model_reads_train_output() {
+    // The two files that `ponder train --preset maze` writes, with weights from another seed.
+    let config = TrmConfig::ponder_maze();
+    let config_json = serde_json::to_string_pretty(&config).unwrap();
+    let weights = initial_weights(&config, 5).to_safetensors(FloatFormat::F32).unwrap();
+    let solver = Solver::create("cpu".into()).await.unwrap();
+
+    let info = solver.load_maze_model(&config_json, &weights, "model.safetensors").unwrap();
+
+    assert_eq!(field(&info, "name").as_string().as_deref(), Some("model.safetensors"));
+    assert_eq!(field(&info, "trained").as_bool(), Some(true));
+    assert_eq!(field(&info, "parameters").as_f64(), Some(132_098.0));
+    let text = generate_maze(2).unwrap();
+    let expected = act_steps(&Maze::parse(&text).unwrap(), 5).await;
+    let verdict = JsFuture::from(solver.solve_maze(text, Some(STEPS), None, None)).await.unwrap();
+    assert_eq!(field(&verdict, "maze").as_string(), Some(maze_text(&expected[STEPS - 1])));
 }
 
 #[wasm_bindgen_test]
