@@ -2,9 +2,9 @@
 // would: the `?mode=maze` link, the generated first maze, drawing with the
 // tools by click, drag and keys, pasted text good and bad, a reload, and a
 // solve on the CPU backend. No trained maze model ships yet, so the solve
-// runs the untrained fallback, and the test checks that the page marks it,
-// shows a board after every ACT step, and judges the last board exactly as
-// an independent checker in this file does.
+// runs the untrained fallback. The test checks that the page marks it and
+// shows a board after every ACT step. The verdict on the last board must
+// match an independent checker in this file.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -43,7 +43,7 @@ function screenshot(page, name) {
 }
 
 /**
- * The board the editor draws, read back from its cells' classes.
+ * Reads the board that the editor draws back from its cells' classes.
  * @param {import("playwright-core").Page} page
  */
 async function readBoard(page) {
@@ -59,7 +59,7 @@ async function readBoard(page) {
 }
 
 /**
- * The cell at `row` and `column`, counted from 1.
+ * Returns the selector of the cell at `row` and `column`, counted from 1.
  * @param {number} row
  * @param {number} column
  */

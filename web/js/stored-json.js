@@ -34,12 +34,12 @@ export function readStoredJson(storage, key, instead) {
  * @param {Storage} storage
  * @param {string} key
  * @param {unknown} value
- * @param {string} what the saved value's name, for the warning: "the Sudoku"
+ * @param {string} name the saved value's name, for the warning: "the Sudoku"
  */
-export function writeStoredJson(storage, key, value, what) {
+export function writeStoredJson(storage, key, value, name) {
   try {
     storage.setItem(key, JSON.stringify(value));
   } catch (error) {
-    console.warn(`Ponder: cannot save ${what} to localStorage, it will not survive a reload:`, error);
+    console.warn(`Ponder: cannot save ${name} to localStorage, it will not survive a reload:`, error);
   }
 }

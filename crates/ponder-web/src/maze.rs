@@ -1,7 +1,7 @@
 //! Solving one maze with a model trained on the official TRM maze layout:
 //! 900 tokens, a 30x30 board row-major, the characters `# SGo` as tokens 1
 //! to 5. The model runs ACT steps on the maze with puzzle identifier 0, the
-//! caller gets the predicted board after each step, and the verdict says
+//! caller gets the predicted board after each step, and the verdict states
 //! whether the last board draws a shortest path from S to G.
 //!
 //! As in `solve.rs`, results come back only through `into_data_async`, so the

@@ -1,8 +1,8 @@
 //! `Solver.loadUntrainedMazeModel`, `Solver.solveMaze` and the maze helpers
-//! as JavaScript calls them, in headless Chromium on the wasm CPU backend:
-//! every reported board equals what the model's ACT steps give in the same
-//! module for the same weights and maze (`maze_native.rs` checks the solve
-//! natively), and bad input rejects with a readable `Error`.
+//! as JavaScript calls them, in headless Chromium on the wasm CPU backend.
+//! Every reported board must equal the board that the model's own ACT steps
+//! give in the same module for the same weights and maze, and bad input must
+//! reject with a readable `Error`. `maze_native.rs` checks the solve natively.
 
 #![cfg(target_arch = "wasm32")]
 

@@ -85,12 +85,12 @@ fn solve_maze_reports_every_step() {
 fn solve_maze_stops_when_cancelled() {
     let device = Device::flex();
     let (model, config) = untrained(&device);
-    let asked = Counter::new(0);
+    let checks = Counter::new(0);
 
     // The second check, before step 2, reports a cancel.
     let (reports, result) = run(&model, &config, &generated(1), &device, || {
-        asked.set(asked.get() + 1);
-        asked.get() > 1
+        checks.set(checks.get() + 1);
+        checks.get() > 1
     });
 
     assert_eq!(reports.len(), 1);

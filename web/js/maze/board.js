@@ -19,7 +19,7 @@ export const PATH = "o";
 /** The character each editing tool writes. */
 export const TOOL_CELLS = /** @type {Record<Tool, string>} */ ({ wall: WALL, open: OPEN, start: START, goal: GOAL });
 
-/** A board of open cells inside a wall border, with no start or goal. */
+/** The board of open cells inside a wall border, with no start or goal. */
 export const EMPTY_BOARD = Array.from({ length: CELLS }, (_, index) => {
   const row = Math.floor(index / SIDE);
   const column = index % SIDE;

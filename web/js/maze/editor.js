@@ -140,11 +140,12 @@ function cellIndex(target) {
 }
 
 /**
- * Applies the current tool to one cell.
+ * Applies `tool` (the chosen one by default) to one cell.
  * @param {number} index
+ * @param {Tool} [tool]
  */
-function paint(index) {
-  const next = setCell(state.maze, index, TOOL_CELLS[state.tool]);
+function paint(index, tool = state.tool) {
+  const next = setCell(state.maze, index, TOOL_CELLS[tool]);
   const changed = next !== state.maze;
   state.maze = next;
   update(changed);
@@ -159,10 +160,7 @@ function onKey(event) {
   } else if (event.key === " " || event.key === "Enter") {
     paint(state.cursor);
   } else if (event.key in CELL_KEYS) {
-    const next = setCell(state.maze, state.cursor, TOOL_CELLS[CELL_KEYS[event.key]]);
-    const changed = next !== state.maze;
-    state.maze = next;
-    update(changed);
+    paint(state.cursor, CELL_KEYS[event.key]);
   } else {
     return;
   }

@@ -2,7 +2,7 @@
 // The maze solve panel: the shared one-board panel with the maze model from
 // models/maze/ when the build has one, else Ponder's maze architecture with
 // untrained weights from a fixed seed, which the page marks as such. The
-// verdict tells whether the last board draws a shortest path from S to G.
+// verdict states whether the last board draws a shortest path from S to G.
 
 import { startBoardSolve } from "../solve/board-solve.js";
 import { getMaze } from "./editor.js";

@@ -36,7 +36,7 @@ export function drawMaze(container, board, options = {}) {
     if (options.cursor === index) classes.push("cursor");
     cell.className = classes.join(" ");
     cell.dataset.index = String(index);
-    // Letters would crowd the small boards of the steps, where colour alone tells S and G apart.
+    // Letters would crowd the small boards of the steps, where colour alone marks S and G.
     if (!options.puzzle && (value === START || value === GOAL)) cell.textContent = value;
     cells.push(cell);
   }

@@ -71,8 +71,8 @@ async function handle(request) {
 }
 
 /**
- * Runs a long request so that a "cancel" message naming its id aborts it;
- * `start` gets the callback that posts each progress report, and the signal.
+ * Runs a long request so that a "cancel" message with its id aborts it.
+ * `start` receives the callback that posts each progress report, and the signal.
  * @param {any} request
  * @param {(onReport: (report: unknown) => void, signal: AbortSignal) => Promise<unknown>} start
  */

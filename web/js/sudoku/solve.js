@@ -1,7 +1,7 @@
 // @ts-check
 // The Sudoku solve panel: the shared one-board panel with the Sudoku model
 // from models/sudoku/, which the build copies from the repository. The
-// verdict tells whether the last board solves the puzzle, and if not, what is
+// verdict states whether the last board solves the puzzle, and if not, what is
 // wrong with it.
 
 import { startBoardSolve } from "../solve/board-solve.js";
